@@ -1,0 +1,67 @@
+/**
+ * One decoded packet: the contract between decode and the flow table.
+ *
+ * Zero-copy: `buf` is the capture buffer (reused by the reader for the next packet, so copy
+ * anything kept past the sink call), and offsets point into it. One instance is reused for every
+ * packet; the flow table reads the fields it needs synchronously.
+ */
+export class DecodedPacket {
+  /** Capture timestamp, epoch seconds (fractional). */
+  ts = 0;
+  /** Bytes captured and bytes on the wire. */
+  capLen = 0;
+  wireLen = 0;
+  buf: Uint8Array = new Uint8Array(0);
+
+  /** 4 or 6 when an IP header was decoded, else 0 (ARP, unknown ethertype, …). */
+  ipVersion = 0;
+  /** Textual addresses: dotted quad, or RFC 5952 compressed IPv6. Empty when ipVersion is 0. */
+  src = '';
+  dst = '';
+  /** IANA protocol number of the transport header: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, else the raw next header. */
+  protocol = 0;
+  /** TCP/UDP ports; for ICMP/ICMPv6 srcPort = type, dstPort = code. */
+  srcPort = 0;
+  dstPort = 0;
+  /** TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80). */
+  tcpFlags = 0;
+  tcpWindow = 0;
+  /** Transport payload length in bytes (from IP lengths, so it is right even when the capture is snapped). */
+  payloadLen = 0;
+  /** IP packet length (IPv4 total length, or IPv6 payload length + 40). */
+  ipLen = 0;
+  /** A non-first IPv4/IPv6 fragment: no transport header. First fragments decode their transport header. */
+  fragment = false;
+  /** Offsets into buf: start of the network header and of the transport header (-1 when absent). */
+  l3Offset = -1;
+  l4Offset = -1;
+  /** VLAN id of the outermost 802.1Q tag, 0 when untagged. */
+  vlan = 0;
+}
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_ICMPV6 = 58;
+
+export function protocolName(protocol: number): string {
+  switch (protocol) {
+    case PROTO_TCP:
+      return 'tcp';
+    case PROTO_UDP:
+      return 'udp';
+    case PROTO_ICMP:
+      return 'icmp';
+    case PROTO_ICMPV6:
+      return 'icmpv6';
+    default:
+      return 'other';
+  }
+}

