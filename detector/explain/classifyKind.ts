@@ -1,0 +1,94 @@
+import type { AnomalyKind } from '../../lib/anomaly.js';
+import { featureIndex } from '../../sensor/features/schema.js';
+import type { FlowRecord } from '../../sensor/flows/FlowRecord.js';
+
+const F = {
+  isTcp: featureIndex('is_tcp'),
+  isUdp: featureIndex('is_udp'),
+  isIcmp: featureIndex('is_icmp'),
+  fwdBytes: featureIndex('fwd_bytes'),
+  bwdBytes: featureIndex('bwd_bytes'),
+  fwdPackets: featureIndex('fwd_packets'),
+  bwdPackets: featureIndex('bwd_packets'),
+  fwdLenMean: featureIndex('fwd_len_mean'),
+  handshake: featureIndex('handshake_complete'),
+  syn: featureIndex('syn_count'),
+  srcPorts10: featureIndex('src_dst_ports_10s'),
+  pairPorts10: featureIndex('pair_dst_ports_10s'),
+  srcHosts10: featureIndex('src_dst_hosts_10s'),
+  srcHosts100: featureIndex('src_dst_hosts_100s'),
+  srcPktRate1: featureIndex('src_pkt_rate_1s'),
+  pairPktRate1: featureIndex('pair_pkt_rate_1s'),
+  dstInPktRate1: featureIndex('dst_in_pkt_rate_1s'),
+  srcSynUnanswered10: featureIndex('src_syn_unanswered_10s'),
+  dstInSynUnanswered10: featureIndex('dst_in_syn_unanswered_10s'),
+  pairPktRate100: featureIndex('pair_pkt_rate_100s'),
+  srcPorts100: featureIndex('src_dst_ports_100s'),
+};
+
+/** Ports of services that take passwords (ssh, telnet, ftp, smtp submission, pop3, imap, rdp, vnc, mysql, postgres). */
+export const AUTH_PORTS: ReadonlySet<number> = new Set([21, 22, 23, 110, 143, 587, 993, 995, 3306, 3389, 5432, 5900]);
+
+/** Thresholds of the kind rules; documented defaults, overridable. */
+export interface KindRules {
+  /** Packets per second that make a flood (SYN or UDP) from one source or into one destination. */
+  floodPacketsPerSecond: number;
+  /** Distinct ports on one destination (~10 s) that make a port scan. */
+  scanPorts: number;
+  /** Distinct hosts (~10 s or ~100 s) that make a host sweep. */
+  sweepHosts: number;
+  /** Bytes sent by the initiator in one flow that make an exfiltration. */
+  exfilBytes: number;
+  /** Mean DNS query size (bytes) that suggests data encoded in names. */
+  dnsTunnelQueryBytes: number;
+}
+
+export const DEFAULT_KIND_RULES: KindRules = {
+  floodPacketsPerSecond: 500,
+  scanPorts: 15,
+  sweepHosts: 8,
+  exfilBytes: 5_000_000,
+  dnsTunnelQueryBytes: 90,
+};
+
+/**
+ * The kind of an anomalous flow, from simple rules over its features, in this order (first match):
+ *
+ * 1. SynFlood — a TCP flow without a completed handshake while its source (or its destination,
+ *    for spoofed floods) moves ≥ floodPacketsPerSecond (~1 s) and most SYNs go unanswered
+ *    (~10 s share ≥ 0.5) — or the flood rate alone is 4× the bar.
+ * 2. UdpFlood — a UDP flow whose source→destination rate is ≥ floodPacketsPerSecond (~1 s).
+ * 3. PortScan — the source touched ≥ scanPorts distinct ports on this destination (~10 s), or
+ *    ≥ 2×scanPorts ports overall.
+ * 4. HostSweep — the source touched ≥ sweepHosts distinct hosts (~10 s, or 3× that over ~100 s).
+ * 5. Exfiltration — the initiator sent ≥ exfilBytes in the flow and at least 10× what it got back.
+ * 6. DnsTunnel — UDP to port 53 with mean query size ≥ dnsTunnelQueryBytes, or a DNS flow whose
+ *    source queries at a high rate (≥ 20 packets/s to the server over ~100 s is not normal
+ *    resolver traffic).
+ * 7. BruteForce — TCP to a password service (AUTH_PORTS) with a completed handshake from a source
+ *    that opens connections to it repeatedly (≥ 1 packet/s over ~100 s to the pair).
+ * 8. Unknown — anything else the models flagged.
+ */
+export function classifyKind(record: FlowRecord, rules: KindRules = DEFAULT_KIND_RULES): AnomalyKind {
+  const f = record.features;
+  const flood = rules.floodPacketsPerSecond;
+  const tcp = f[F.isTcp] === 1;
+  const udp = f[F.isUdp] === 1;
+  if (tcp && f[F.handshake] === 0 && f[F.syn] > 0) {
+    const rate = Math.max(f[F.srcPktRate1], f[F.dstInPktRate1]);
+    const unanswered = Math.max(f[F.srcSynUnanswered10], f[F.dstInSynUnanswered10]);
+    if ((rate >= flood && unanswered >= 0.5) || rate >= 4 * flood) {
+      // A fast scan also leaves SYNs unanswered; it spreads over ports, a flood hammers one.
+      if (f[F.pairPorts10] < rules.scanPorts) return 'SynFlood';
+    }
+  }
+  if (udp && f[F.pairPktRate1] >= flood) return 'UdpFlood';
+  if (f[F.pairPorts10] >= rules.scanPorts || f[F.srcPorts10] >= 2 * rules.scanPorts) return 'PortScan';
+  if (f[F.srcHosts10] >= rules.sweepHosts || f[F.srcHosts100] >= 3 * rules.sweepHosts) return 'HostSweep';
+  if (f[F.fwdBytes] >= rules.exfilBytes && f[F.fwdBytes] >= 10 * f[F.bwdBytes]) return 'Exfiltration';
+  if (udp && record.dstPort === 53) {
+    if (f[F.fwdLenMean] >= rules.dnsTunnelQueryBytes || f[F.pairPktRate100] >= 20) return 'DnsTunnel';
+  }
+  if (tcp && AUTH_PORTS.has(record.dstPort) && f[F.handshake] === 1 && f[F.pairPktRate100] >= 1) return 'BruteForce';
+  return 'Unknown';
+}
