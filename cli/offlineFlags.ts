@@ -47,6 +47,7 @@ export function offlineSettings(values: OfflineValues): { pcap: string; source: 
     alerting: {
       targetFpr: numberFlag(values['target-fpr'], 'target-fpr', 1e-6, 0.5) ?? d.alerting.targetFpr,
       minScore: numberFlag(values['min-score'], 'min-score', 0, 1) ?? d.alerting.minScore,
+      unknownNeedsAllModels: d.alerting.unknownNeedsAllModels,
     },
     model: seed === undefined ? {} : { seed },
   };

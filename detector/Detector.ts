@@ -56,6 +56,12 @@ export interface DetectorOptions {
     targetFpr: number;
     /** No anomaly below this ensemble score, whatever the threshold. */
     minScore: number;
+    /**
+     * An anomalous flow that no kind rule recognises (Unknown) becomes an anomaly only when every
+     * model flags it: novel-but-benign traffic (a first big download, a new service) tends to
+     * trip one model, attacks without a rule tend to trip both.
+     */
+    unknownNeedsAllModels: boolean;
   };
   aggregation: AggregatorOptions;
   kindRules: KindRules;
@@ -70,7 +76,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   role: 'trainer',
   training: { durationS: 100, minSamples: 200, maxSamples: 50_000, retrainIntervalS: 0 },
   model: {},
-  alerting: { targetFpr: 0.001, minScore: 0.99 },
+  alerting: { targetFpr: 0.001, minScore: 0.99, unknownNeedsAllModels: true },
   aggregation: DEFAULT_AGGREGATOR_OPTIONS,
   kindRules: DEFAULT_KIND_RULES,
   exclusions: { cidrs: [], ports: [] },
@@ -86,6 +92,8 @@ export interface DetectorCounters {
   scored: number;
   anomalousFlows: number;
   pendingDropped: number;
+  /** Anomalous flows of no known kind flagged by only some models (not raised). */
+  weakUnknown: number;
 }
 
 /**
@@ -97,7 +105,7 @@ export interface DetectorCounters {
  */
 export class Detector extends EventEmitter {
   readonly options: DetectorOptions;
-  readonly counters: DetectorCounters = { received: 0, rejected: {}, excluded: 0, learned: 0, scored: 0, anomalousFlows: 0, pendingDropped: 0 };
+  readonly counters: DetectorCounters = { received: 0, rejected: {}, excluded: 0, learned: 0, scored: 0, anomalousFlows: 0, pendingDropped: 0, weakUnknown: 0 };
   private model: TrainedModel | null = null;
   private state: ModelState = 'learning';
   private readonly baseline: RowReservoir;
@@ -314,7 +322,8 @@ export class Detector extends EventEmitter {
       const record = records[i];
       const score = scores.combined[i];
       const anomalous = score >= threshold;
-      const models = Ensemble.flaggedModels(scores.flags[i]);
+      const models: string[] = [];
+      for (const name of model.ensemble.modelNames) if ((scores.quantiles[name]?.[i] ?? 0) >= threshold) models.push(name);
       out.push({ record, node, score, anomalous, models });
       if (anomalous) this.raise(record, node, score, models, model);
       else if (retrain) this.baseline.offer(record.features);
@@ -327,10 +336,14 @@ export class Detector extends EventEmitter {
 
   private raise(record: FlowRecord, node: string, score: number, models: string[], model: TrainedModel): void {
     const kind = classifyKind(record, this.options.kindRules);
+    if (kind === 'Unknown' && this.options.alerting.unknownNeedsAllModels && models.length < model.ensemble.modelNames.length) {
+      this.counters.weakUnknown++;
+      return;
+    }
     this.counters.anomalousFlows++;
     metrics.anomalousFlows.inc({ kind });
     const reasons = model.baseline.explain(record.features);
-    const { anomaly, isNew } = this.aggregator.add({ record, node, kind, score, models: models.length > 0 ? models : model.ensemble.modelNames, reasons });
+    const { anomaly, isNew } = this.aggregator.add({ record, node, kind, score, models, reasons });
     if (isNew) metrics.anomaliesDetected.inc({ kind });
     this.emit('anomaly', anomaly, isNew);
   }
