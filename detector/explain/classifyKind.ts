@@ -52,43 +52,43 @@ export const DEFAULT_KIND_RULES: KindRules = {
 };
 
 /**
- * The kind of an anomalous flow, from simple rules over its features, in this order (first match):
+ * The kind of an anomalous flow, from simple rules over its features, in this order (first match).
+ * Flow-shape rules come before context rules, because a source's context (how many hosts it
+ * touched in the last ~100 s) outlives the attack that raised it.
  *
  * 1. SynFlood — a TCP flow without a completed handshake while its source (or its destination,
  *    for spoofed floods) moves ≥ floodPacketsPerSecond (~1 s) and most SYNs go unanswered
- *    (~10 s share ≥ 0.5) — or the flood rate alone is 4× the bar.
+ *    (~10 s share ≥ 0.5), or the rate alone is 4× the bar; and it hammers few ports (else scan).
  * 2. UdpFlood — a UDP flow whose source→destination rate is ≥ floodPacketsPerSecond (~1 s).
- * 3. PortScan — the source touched ≥ scanPorts distinct ports on this destination (~10 s), or
+ * 3. Exfiltration — the initiator sent ≥ exfilBytes in the flow and at least 10× what it got back.
+ * 4. DnsTunnel — UDP to port 53 with mean query size ≥ dnsTunnelQueryBytes, or a source querying
+ *    that server at ≥ 20 packets/s over ~100 s (not what a resolver does).
+ * 5. PortScan — the source touched ≥ scanPorts distinct ports on this destination (~10 s), or
  *    ≥ 2×scanPorts ports overall.
- * 4. HostSweep — the source touched ≥ sweepHosts distinct hosts (~10 s, or 3× that over ~100 s).
- * 5. Exfiltration — the initiator sent ≥ exfilBytes in the flow and at least 10× what it got back.
- * 6. DnsTunnel — UDP to port 53 with mean query size ≥ dnsTunnelQueryBytes, or a DNS flow whose
- *    source queries at a high rate (≥ 20 packets/s to the server over ~100 s is not normal
- *    resolver traffic).
+ * 6. HostSweep — the source touched ≥ sweepHosts distinct hosts (~10 s).
  * 7. BruteForce — TCP to a password service (AUTH_PORTS) with a completed handshake from a source
- *    that opens connections to it repeatedly (≥ 1 packet/s over ~100 s to the pair).
- * 8. Unknown — anything else the models flagged.
+ *    that keeps connecting to it (≥ 1 packet/s over ~100 s to the pair) on few ports.
+ * 8. HostSweep (slow) — a probe-sized flow (≤ 3 packets from the initiator) from a source that
+ *    touched ≥ 3×sweepHosts hosts over ~100 s.
+ * 9. Unknown — anything else the models flagged.
  */
 export function classifyKind(record: FlowRecord, rules: KindRules = DEFAULT_KIND_RULES): AnomalyKind {
   const f = record.features;
   const flood = rules.floodPacketsPerSecond;
   const tcp = f[F.isTcp] === 1;
   const udp = f[F.isUdp] === 1;
-  if (tcp && f[F.handshake] === 0 && f[F.syn] > 0) {
+  const fewPorts = f[F.pairPorts10] < rules.scanPorts;
+  if (tcp && f[F.handshake] === 0 && f[F.syn] > 0 && fewPorts) {
     const rate = Math.max(f[F.srcPktRate1], f[F.dstInPktRate1]);
     const unanswered = Math.max(f[F.srcSynUnanswered10], f[F.dstInSynUnanswered10]);
-    if ((rate >= flood && unanswered >= 0.5) || rate >= 4 * flood) {
-      // A fast scan also leaves SYNs unanswered; it spreads over ports, a flood hammers one.
-      if (f[F.pairPorts10] < rules.scanPorts) return 'SynFlood';
-    }
+    if ((rate >= flood && unanswered >= 0.5) || rate >= 4 * flood) return 'SynFlood';
   }
   if (udp && f[F.pairPktRate1] >= flood) return 'UdpFlood';
-  if (f[F.pairPorts10] >= rules.scanPorts || f[F.srcPorts10] >= 2 * rules.scanPorts) return 'PortScan';
-  if (f[F.srcHosts10] >= rules.sweepHosts || f[F.srcHosts100] >= 3 * rules.sweepHosts) return 'HostSweep';
   if (f[F.fwdBytes] >= rules.exfilBytes && f[F.fwdBytes] >= 10 * f[F.bwdBytes]) return 'Exfiltration';
-  if (udp && record.dstPort === 53) {
-    if (f[F.fwdLenMean] >= rules.dnsTunnelQueryBytes || f[F.pairPktRate100] >= 20) return 'DnsTunnel';
-  }
+  if (udp && record.dstPort === 53 && (f[F.fwdLenMean] >= rules.dnsTunnelQueryBytes || f[F.pairPktRate100] >= 20)) return 'DnsTunnel';
+  if (!fewPorts || f[F.srcPorts10] >= 2 * rules.scanPorts) return 'PortScan';
+  if (f[F.srcHosts10] >= rules.sweepHosts) return 'HostSweep';
   if (tcp && AUTH_PORTS.has(record.dstPort) && f[F.handshake] === 1 && f[F.pairPktRate100] >= 1) return 'BruteForce';
+  if (f[F.fwdPackets] <= 3 && f[F.srcHosts100] >= 3 * rules.sweepHosts) return 'HostSweep';
   return 'Unknown';
 }
