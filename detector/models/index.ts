@@ -1,0 +1,15 @@
+export { DEFAULT_ENSEMBLE_PARAMS, Ensemble, MODEL_FLAG, firstNonFinite } from './Ensemble.js';
+export type { EnsembleJson, EnsembleParams, EnsembleParamsInput, EnsembleScores, ModelName } from './Ensemble.js';
+export { DEFAULT_ISOLATION_FOREST_PARAMS, IsolationForest, averagePathLength } from './IsolationForest.js';
+export type { IsolationForestJson, IsolationForestParams } from './IsolationForest.js';
+export { DEFAULT_ONE_CLASS_SVM_PARAMS, OneClassSvm, fastExpNeg, parseLibsvmModel } from './OneClassSvm.js';
+export type { OneClassSvmJson, OneClassSvmParams, RhoSource } from './OneClassSvm.js';
+export { Pca } from './Pca.js';
+export type { PcaJson } from './Pca.js';
+export { QuantileMap } from './QuantileMap.js';
+export type { QuantileMapJson } from './QuantileMap.js';
+export { DEFAULT_SCALER_PARAMS, Scaler } from './Scaler.js';
+export type { ScalerJson, ScalerParams } from './Scaler.js';
+export { SeededRandom } from './SeededRandom.js';
+export { loadLibsvm } from './libsvm.js';
+export type { Libsvm, LibsvmModel } from './libsvm.js';
