@@ -45,15 +45,25 @@ const require = createRequire(import.meta.url);
 const loaded = new Map<'wasm' | 'asm', Promise<Libsvm>>();
 
 /**
- * Load libsvm-js once per backend. The default WASM build loads asynchronously (Node 20 prints a
- * harmless "wasm streaming compile failed … falling back to ArrayBuffer instantiation" note);
+ * Load libsvm-js once per backend. The default WASM build loads asynchronously;
  * 'asm' is the synchronous asm.js build at about half the training speed.
  */
 export function loadLibsvm(backend: 'wasm' | 'asm' = 'wasm'): Promise<Libsvm> {
   let p = loaded.get(backend);
   if (!p) {
     p = (async () => {
-      const SVM = (await (require(backend === 'wasm' ? 'libsvm-js' : 'libsvm-js/asm') as Promise<LibsvmClass> | LibsvmClass)) as LibsvmClass;
+      // Emscripten tries fetch() on the .wasm file path first, fails (a path is not a URL) and
+      // prints a note before falling back to reading the file; without fetch it reads the file
+      // directly. Its check runs synchronously inside require().
+      const fetchBefore = globalThis.fetch;
+      let exported: Promise<LibsvmClass> | LibsvmClass;
+      try {
+        (globalThis as { fetch?: unknown }).fetch = undefined;
+        exported = require(backend === 'wasm' ? 'libsvm-js' : 'libsvm-js/asm') as Promise<LibsvmClass> | LibsvmClass;
+      } finally {
+        globalThis.fetch = fetchBefore;
+      }
+      const SVM = (await exported) as LibsvmClass;
       let heap: LibsvmHeap | null = null;
       try {
         // The same cached module object the SVM class closes over.
