@@ -40,3 +40,28 @@ export const scoringLatency = new Histogram({
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: r,
 });
+
+// Kubernetes (operator and the detector's resource writer)
+export const watchRestarts = new Counter({ name: 'netids_k8s_watch_restarts_total', help: 'Watches that failed or ended too soon and were retried after a backoff, by resource and reason (error, short).', labelNames: ['resource', 'reason'], registers: r });
+export const reconcilesTotal = new Counter({ name: 'netids_operator_reconciles_total', help: 'Reconciles of NetworkIDS resources, by result (success, requeue, error, terminal).', labelNames: ['result'], registers: r });
+export const reconcileDuration = new Histogram({
+  name: 'netids_operator_reconcile_duration_seconds',
+  help: 'Time one reconcile took.',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: r,
+});
+export const operatorErrors = new Counter({ name: 'netids_operator_errors_total', help: 'Operator errors, by where (apply, status, event, leader).', labelNames: ['where'], registers: r });
+export const workQueueDepth = new Gauge({ name: 'netids_operator_queue_depth', help: 'Keys waiting in the operator work queue (ready and delayed).', registers: r });
+export const operatorLeader = new Gauge({ name: 'netids_operator_leader', help: '1 while this operator replica holds the leader lease.', registers: r });
+export const anomalyWrites = new Counter({ name: 'netids_anomaly_writes_total', help: 'Anomaly resource writes, by operation (create, update, delete).', labelNames: ['op'], registers: r });
+export const anomalyWritesDropped = new Counter({ name: 'netids_anomaly_writes_dropped_total', help: 'Anomaly updates not written, by reason (overflow, error, no-owner).', labelNames: ['reason'], registers: r });
+export const anomalyWritesCoalesced = new Counter({ name: 'netids_anomaly_writes_coalesced_total', help: 'Anomaly updates merged into a pending write instead of written on their own.', registers: r });
+export const anomalyWritesPending = new Gauge({ name: 'netids_anomaly_writes_pending', help: 'Anomaly updates waiting for the write rate limit.', registers: r });
+
+// Per-NetworkIDS readiness, exported by the leading operator from the DaemonSet status it already
+// reads for NetworkIDS status (sensors.desired / sensors.ready). Labels: the NetworkIDS's
+// namespace and name (bounded by the number of NetworkIDS). The chart's alert NetIDSSensorsNotReady
+// uses them. The operator must remove a NetworkIDS's series when it is deleted and reset all of
+// them when it stops leading (a standby's stale values would otherwise stay exported).
+export const sensorsDesired = new Gauge({ name: 'netids_sensors_desired', help: 'Sensor pods the NetworkIDS DaemonSet should run (desiredNumberScheduled).', labelNames: ['namespace', 'networkids'], registers: r });
+export const sensorsReady = new Gauge({ name: 'netids_sensors_ready', help: 'Sensor pods of the NetworkIDS DaemonSet that are ready (numberReady).', labelNames: ['namespace', 'networkids'], registers: r });
