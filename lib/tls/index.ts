@@ -1,0 +1,2 @@
+export * from './TlsFiles.js';
+export * from './grpcCredentials.js';
