@@ -14,8 +14,10 @@ NETIDS_CLUSTER_BIN="${NETIDS_CLUSTER_BIN:-$NETIDS_CLUSTER_CACHE/$NETIDS_K8S_VERS
 # Where a running cluster keeps its certificates, data, logs and pid files.
 NETIDS_CLUSTER_DIR="${NETIDS_CLUSTER_DIR:-${TMPDIR:-/tmp}/netids-cluster}"
 
-# etcd: Debian's etcd-server (3.4) unless told otherwise.
-NETIDS_ETCD="${NETIDS_ETCD:-$(command -v etcd || echo /usr/bin/etcd)}"
+# etcd: built by build.sh at the version Kubernetes requires. Debian's etcd-server 3.4.23 starts,
+# but lacks the watch progress requests that client-go >= 0.33 watch-list needs (kwok's watches
+# then keep failing and pods stay Pending for tens of seconds).
+NETIDS_ETCD="${NETIDS_ETCD:-$NETIDS_CLUSTER_BIN/etcd}"
 
 # kwok simulates fake nodes (and the pods bound to them). NETIDS_CLUSTER_KWOK=0 turns it off.
 NETIDS_CLUSTER_KWOK="${NETIDS_CLUSTER_KWOK:-1}"
@@ -30,3 +32,11 @@ NETIDS_CLUSTER_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 cluster_log() { printf '[cluster] %s\n' "$*" >&2; }
 cluster_die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
+
+# cluster_lock: takes the lock of the state directory on fd 8 unless the caller holds it already.
+cluster_lock() {
+  [[ "${NETIDS_CLUSTER_LOCKED:-0}" == 1 ]] && return 0
+  mkdir -p "$NETIDS_CLUSTER_CACHE/locks"
+  exec 8>"$NETIDS_CLUSTER_CACHE/locks/$(printf '%s' "$NETIDS_CLUSTER_DIR" | tr -c 'A-Za-z0-9._-' '_').lock"
+  flock 8
+}
