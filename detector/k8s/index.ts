@@ -1,0 +1,4 @@
+export * from './AnomalyWriter.js';
+export * from './PodResolver.js';
+export * from './StatusSummaryPatcher.js';
+export * from './anomalyResourceName.js';

@@ -1,0 +1,2 @@
+export * from './NetworkIDS.js';
+export * from './defaults.js';
