@@ -20,7 +20,7 @@ export interface AttackResult {
   flows: number;
   flaggedFlows: number;
   detected: boolean;
-  /** Seconds from the attack's start to the first alert on it (the flagged flow's emission). */
+  /** Seconds from the attack's start to the first alert on it (stream time when the flagged flow was scored). */
   timeToFirstAlertS: number | null;
   /** Kinds of the anomalies raised on this attack. */
   kindsReported: AnomalyKind[];
@@ -69,7 +69,11 @@ export function evaluate(run: OfflineRun, labels: AttackLabels): EvalReport {
     timeToFirstAlertS: null,
     kindsReported: [],
   }));
+  // Flows are scored in the order the sensor emits them; the alert is raised at the stream's time
+  // then (the latest packet time seen), which for a flow ended by a timeout is after its last packet.
+  let streamTime = -Infinity;
   scored.forEach((s) => {
+    streamTime = Math.max(streamTime, s.record.lastSeen);
     const w = labels.match(s.record);
     if (!w) return;
     const a = attacks[labels.windows.indexOf(w)];
@@ -77,7 +81,7 @@ export function evaluate(run: OfflineRun, labels: AttackLabels): EvalReport {
     if (!s.anomalous) return;
     a.flaggedFlows++;
     a.detected = true;
-    const t = Math.max(0, s.record.lastSeen - w.start);
+    const t = Math.max(0, streamTime - w.start);
     if (a.timeToFirstAlertS === null || t < a.timeToFirstAlertS) a.timeToFirstAlertS = t;
   });
   const anomalies = detector.anomalies();

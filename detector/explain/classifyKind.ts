@@ -19,6 +19,9 @@ const F = {
   srcHosts100: featureIndex('src_dst_hosts_100s'),
   srcPktRate1: featureIndex('src_pkt_rate_1s'),
   pairPktRate1: featureIndex('pair_pkt_rate_1s'),
+  pairPktRate10: featureIndex('pair_pkt_rate_10s'),
+  srcPktRate10: featureIndex('src_pkt_rate_10s'),
+  dstInPktRate10: featureIndex('dst_in_pkt_rate_10s'),
   dstInPktRate1: featureIndex('dst_in_pkt_rate_1s'),
   srcSynUnanswered10: featureIndex('src_syn_unanswered_10s'),
   dstInSynUnanswered10: featureIndex('dst_in_syn_unanswered_10s'),
@@ -44,7 +47,7 @@ export interface KindRules {
 }
 
 export const DEFAULT_KIND_RULES: KindRules = {
-  floodPacketsPerSecond: 500,
+  floodPacketsPerSecond: 200,
   scanPorts: 15,
   sweepHosts: 8,
   exfilBytes: 5_000_000,
@@ -56,10 +59,13 @@ export const DEFAULT_KIND_RULES: KindRules = {
  * Flow-shape rules come before context rules, because a source's context (how many hosts it
  * touched in the last ~100 s) outlives the attack that raised it.
  *
+ * Rates are the larger of the ~1 s rate and twice the ~10 s rate: a flow is scored when it ends,
+ * seconds after its last packet for unanswered ones, when the ~1 s rate has already decayed.
+ *
  * 1. SynFlood — a TCP flow without a completed handshake while its source (or its destination,
- *    for spoofed floods) moves ≥ floodPacketsPerSecond (~1 s) and most SYNs go unanswered
+ *    for spoofed floods) moves ≥ floodPacketsPerSecond and most SYNs go unanswered
  *    (~10 s share ≥ 0.5), or the rate alone is 4× the bar; and it hammers few ports (else scan).
- * 2. UdpFlood — a UDP flow whose source→destination rate is ≥ floodPacketsPerSecond (~1 s).
+ * 2. UdpFlood — an unanswered UDP flow whose source→destination rate is ≥ floodPacketsPerSecond.
  * 3. Exfiltration — the initiator sent ≥ exfilBytes in the flow and at least 10× what it got back.
  * 4. DnsTunnel — UDP to port 53 with mean query size ≥ dnsTunnelQueryBytes, or a source querying
  *    that server at ≥ 20 packets/s over ~100 s (not what a resolver does).
@@ -79,11 +85,11 @@ export function classifyKind(record: FlowRecord, rules: KindRules = DEFAULT_KIND
   const udp = f[F.isUdp] === 1;
   const fewPorts = f[F.pairPorts10] < rules.scanPorts;
   if (tcp && f[F.handshake] === 0 && f[F.syn] > 0 && fewPorts) {
-    const rate = Math.max(f[F.srcPktRate1], f[F.dstInPktRate1]);
+    const rate = Math.max(f[F.srcPktRate1], f[F.dstInPktRate1], 2 * f[F.srcPktRate10], 2 * f[F.dstInPktRate10]);
     const unanswered = Math.max(f[F.srcSynUnanswered10], f[F.dstInSynUnanswered10]);
     if ((rate >= flood && unanswered >= 0.5) || rate >= 4 * flood) return 'SynFlood';
   }
-  if (udp && f[F.pairPktRate1] >= flood) return 'UdpFlood';
+  if (udp && f[F.bwdPackets] === 0 && Math.max(f[F.pairPktRate1], 2 * f[F.pairPktRate10]) >= flood) return 'UdpFlood';
   if (f[F.fwdBytes] >= rules.exfilBytes && f[F.fwdBytes] >= 10 * f[F.bwdBytes]) return 'Exfiltration';
   if (udp && record.dstPort === 53 && (f[F.fwdLenMean] >= rules.dnsTunnelQueryBytes || f[F.pairPktRate100] >= 20)) return 'DnsTunnel';
   if (!fewPorts || f[F.srcPorts10] >= 2 * rules.scanPorts) return 'PortScan';

@@ -20,8 +20,10 @@ const CLS_TCP = 1;
 const CLS_UDP = 2;
 const CLS_OTHER = 3;
 const CLS_CLOSING = 4;
-const N_CLASSES = 5;
-const CLASS_END_REASON: readonly FlowEndReason[] = ['syn-timeout', 'idle', 'idle', 'idle', 'fin'];
+/** UDP flow whose responder has sent nothing yet: ends after the short SYN timeout (floods, probes). */
+const CLS_UDP_UNANSWERED = 5;
+const N_CLASSES = 6;
+const CLASS_END_REASON: readonly FlowEndReason[] = ['syn-timeout', 'idle', 'idle', 'idle', 'fin', 'idle'];
 
 /** TCP state bits. */
 export const ST_SYN = 1; // initiator sent a SYN (no ACK)
@@ -152,6 +154,7 @@ export class FlowTable {
     this.timeouts[CLS_UDP] = c.udpIdleTimeoutS;
     this.timeouts[CLS_OTHER] = c.otherIdleTimeoutS;
     this.timeouts[CLS_CLOSING] = c.closeLingerS;
+    this.timeouts[CLS_UDP_UNANSWERED] = Math.min(c.synTimeoutS, c.udpIdleTimeoutS);
     this.activeTimeout = c.activeTimeoutS;
   }
 
@@ -284,6 +287,8 @@ export class FlowTable {
       }
     } else if (cls === CLS_SYN) {
       cls = CLS_TCP; // a TCP packet with no flags at all
+    } else if (cls === CLS_UDP_UNANSWERED && !forward) {
+      cls = CLS_UDP;
     }
     u[k + U_META] = (meta & 0xff) | (cls << 8) | (st << 16);
 
@@ -384,7 +389,7 @@ export class FlowTable {
           ? CLS_SYN
           : CLS_TCP
         : proto === PROTO_UDP
-          ? CLS_UDP
+          ? CLS_UDP_UNANSWERED
           : CLS_OTHER;
     u[k + U_META] = (proto & 0xff) | (cls << 8);
     u[k + U_PORTS] = ((pkt.srcPort << 16) | pkt.dstPort) >>> 0;

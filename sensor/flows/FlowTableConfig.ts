@@ -5,7 +5,11 @@
 export interface FlowTableConfig {
   /** Most flows tracked at once; a new flow when full evicts the least recently seen one. */
   maxFlows: number;
-  /** TCP flow whose initiator has sent only SYNs and the responder nothing: ends ('syn-timeout') this long after the last SYN. */
+  /**
+   * TCP flow whose initiator has sent only SYNs and the responder nothing: ends ('syn-timeout') this
+   * long after the last SYN. A UDP flow the responder has not answered ends ('idle') after this
+   * too, so UDP floods and probes are scored within seconds.
+   */
   synTimeoutS: number;
   /** Any other TCP flow ends ('idle') after this long without a packet. */
   tcpIdleTimeoutS: number;
@@ -30,7 +34,7 @@ export const DEFAULT_FLOW_TABLE_CONFIG: Readonly<FlowTableConfig> = Object.freez
   maxFlows: 262_144,
   synTimeoutS: 3,
   tcpIdleTimeoutS: 60,
-  udpIdleTimeoutS: 30,
+  udpIdleTimeoutS: 5,
   otherIdleTimeoutS: 30,
   closeLingerS: 1,
   activeTimeoutS: 120,

@@ -155,15 +155,25 @@ describe('FlowTable', () => {
   it('expires a packet-driven timeout before handling the packet that passes it', () => {
     const h = harness({ udpIdleTimeoutS: 30 });
     h.add({ ts: 0, src: C, dst: S, protocol: PROTO_UDP, srcPort: 5353, dstPort: 53 });
+    h.add({ ts: 0, src: S, dst: C, protocol: PROTO_UDP, srcPort: 53, dstPort: 5353 });
     h.add({ ts: 40, src: C, dst: S, protocol: PROTO_UDP, srcPort: 5353, dstPort: 53 });
-    expect(h.ended.map((e) => [e.reason, e.at, e.f.fwd_packets])).toEqual([['idle', 30, 1]]);
-    expect(h.packets[1].isNew).toBe(true); // the second packet starts a new flow
+    expect(h.ended.map((e) => [e.reason, e.at, e.f.fwd_packets, e.f.bwd_packets])).toEqual([['idle', 30, 1, 1]]);
+    expect(h.packets[2].isNew).toBe(true); // the packet after the timeout starts a new flow
+  });
+
+  it('ends an unanswered UDP flow after the short timeout, so floods are scored within seconds', () => {
+    const h = harness({ synTimeoutS: 3, udpIdleTimeoutS: 30 });
+    for (let i = 0; i < 100; i++) h.add({ ts: i * 0.001, src: C, dst: S, protocol: PROTO_UDP, srcPort: 1000 + i, dstPort: 9999 });
+    h.table.advance(10);
+    expect(h.ended).toHaveLength(100);
+    expect(h.ended.every((e) => e.reason === 'idle' && e.at < 3.2)).toBe(true);
   });
 
   it('uses per-protocol idle timeouts', () => {
     const h = harness({ tcpIdleTimeoutS: 60, udpIdleTimeoutS: 20, otherIdleTimeoutS: 10 });
     h.add(tcp(0, TCP_ACK));
     h.add({ ts: 0, src: C, dst: S, protocol: PROTO_UDP, srcPort: 1, dstPort: 2 });
+    h.add({ ts: 0, src: S, dst: C, protocol: PROTO_UDP, srcPort: 2, dstPort: 1 });
     h.add({ ts: 0, src: C, dst: S, protocol: 47 });
     h.table.advance(100);
     expect(h.ended.map((e) => [e.protocol, e.at])).toEqual([
