@@ -274,10 +274,34 @@ export class OneClassSvm {
     return out;
   }
 
-  /** Anomaly scores −f(x) of `n` rows (higher = more anomalous). */
+  /**
+   * Anomaly scores of `n` rows, higher = more anomalous: −log Σ αᵢ K(svᵢ, x), the same order as
+   * −f(x) (the boundary is at −log ρ) but without its ceiling: −f(x) stops at ρ for every row far
+   * from all support vectors, so a far attack and a slightly novel flow would tie.
+   */
   anomalyScoreBatch(rows: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
     this.decisionBatch(rows, n, out);
-    for (let i = 0; i < n; i++) out[i] = -out[i];
+    const { sv, coef, dimension: d, rho, gamma } = this;
+    for (let i = 0; i < n; i++) {
+      const kernelSum = out[i] + rho;
+      if (kernelSum > 1e-15) {
+        out[i] = -Math.log(kernelSum);
+        continue;
+      }
+      // Far from every support vector the kernel sum underflows: use its log-space limit,
+      // min over support vectors of γ‖x − svᵢ‖² − log αᵢ, which keeps growing with distance.
+      let best = Infinity;
+      for (let a = 0, base = 0; a < coef.length; a++, base += d) {
+        let dist = 0;
+        for (let j = 0; j < d; j++) {
+          const t = sv[base + j] - rows[i * d + j];
+          dist += t * t;
+        }
+        const v = gamma * dist - Math.log(coef[a]);
+        if (v < best) best = v;
+      }
+      out[i] = best;
+    }
     return out;
   }
 

@@ -81,7 +81,16 @@ describe('OneClassSvm', () => {
       expect(model.decisionExact(test, i * d)).toBeCloseTo(batch[i], 6);
     }
     const anomaly = model.anomalyScoreBatch(test, 203);
-    expect(anomaly[0]).toBe(-batch[0]);
+    expect(anomaly[0]).toBeCloseTo(-Math.log(batch[0] + model.rho), 12);
+  });
+
+  it('keeps ranking far outliers where the decision value has hit its floor', async () => {
+    const model = await OneClassSvm.fit(train, n, d);
+    const far = model.decisionBatch(Float64Array.from({ length: 2 * d }, (_, i) => (i < d ? 40 : 80)), 2);
+    expect(far[0]).toBeCloseTo(-model.rho, 12); // −f(x) is the same for both...
+    expect(far[1]).toBeCloseTo(-model.rho, 12);
+    const scores = model.anomalyScoreBatch(Float64Array.from({ length: 2 * d }, (_, i) => (i < d ? 40 : 80)), 2);
+    expect(scores[1]).toBeGreaterThan(scores[0] * 3); // ...the anomaly score is not
   });
 
   it('scores far outliers as more anomalous than inliers', async () => {
