@@ -15,6 +15,7 @@ const F = {
   syn: featureIndex('syn_count'),
   srcPorts10: featureIndex('src_dst_ports_10s'),
   pairPorts10: featureIndex('pair_dst_ports_10s'),
+  srcHosts1: featureIndex('src_dst_hosts_1s'),
   srcHosts10: featureIndex('src_dst_hosts_10s'),
   srcHosts100: featureIndex('src_dst_hosts_100s'),
   srcPktRate1: featureIndex('src_pkt_rate_1s'),
@@ -64,7 +65,8 @@ export const DEFAULT_KIND_RULES: KindRules = {
  *
  * 1. SynFlood — a TCP flow without a completed handshake while its source (or its destination,
  *    for spoofed floods) moves ≥ floodPacketsPerSecond and most SYNs go unanswered
- *    (~10 s share ≥ 0.5), or the rate alone is 4× the bar; and it hammers few ports (else scan).
+ *    (~10 s share ≥ 0.5), or the rate alone is 4× the bar; and it hammers few ports on few hosts
+ *    (else it is a scan or a sweep).
  * 2. UdpFlood — an unanswered UDP flow whose source→destination rate is ≥ floodPacketsPerSecond.
  * 3. Exfiltration — the initiator sent ≥ exfilBytes in the flow and at least 10× what it got back.
  * 4. DnsTunnel — UDP to port 53 with mean query size ≥ dnsTunnelQueryBytes, or a source querying
@@ -84,7 +86,9 @@ export function classifyKind(record: FlowRecord, rules: KindRules = DEFAULT_KIND
   const tcp = f[F.isTcp] === 1;
   const udp = f[F.isUdp] === 1;
   const fewPorts = f[F.pairPorts10] < rules.scanPorts;
-  if (tcp && f[F.handshake] === 0 && f[F.syn] > 0 && fewPorts) {
+  // ~1 s: a sweep's context lingers in the ~10 s window long after it stopped.
+  const fewHosts = f[F.srcHosts1] < rules.sweepHosts;
+  if (tcp && f[F.handshake] === 0 && f[F.syn] > 0 && fewPorts && fewHosts) {
     const rate = Math.max(f[F.srcPktRate1], f[F.dstInPktRate1], 2 * f[F.srcPktRate10], 2 * f[F.dstInPktRate10]);
     const unanswered = Math.max(f[F.srcSynUnanswered10], f[F.dstInSynUnanswered10]);
     if ((rate >= flood && unanswered >= 0.5) || rate >= 4 * flood) return 'SynFlood';
