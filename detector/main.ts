@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { NetworkIdsRefSchema } from '../lib/NetworkIdsRefSchema.js';
 import { ServiceHttpServer } from '../lib/http/ServiceHttpServer.js';
 import type { Logger } from '../lib/logger.js';
 import { registry } from '../lib/metrics.js';
 import { channelCredentials, serverCredentials } from '../lib/tls/grpcCredentials.js';
 import { DEFAULT_DETECTOR_OPTIONS, Detector, type DetectorOptions } from './Detector.js';
+import { DetectorKubernetes } from './k8s/DetectorKubernetes.js';
 import { TrainedModel } from './ModelFile.js';
 import { FlowIngestServer } from './server/FlowIngestServer.js';
 import { ModelShare } from './server/ModelShare.js';
@@ -15,7 +17,15 @@ const list = z.preprocess(
   z.array(z.string().min(1)),
 );
 
-/** The detector service's configuration (flags, NETIDS_* environment, or a YAML file). */
+const exclusions = z
+  .object({ cidrs: z.array(z.string().min(1)).default([]), ports: z.array(z.number().int().min(0).max(65535)).default([]) })
+  .strict()
+  .default({ cidrs: [], ports: [] });
+
+/**
+ * The detector service's configuration (flags, NETIDS_* environment, or a YAML file; in a pod,
+ * the `detector` section of the config.yaml the operator renders, see operator/reconcile/renderConfig.ts).
+ */
 export const DetectorServiceConfigSchema = z
   .object({
     /** gRPC listen address for sensors and peers. */
@@ -35,7 +45,7 @@ export const DetectorServiceConfigSchema = z
     modelPollMs: z.number().int().min(100).default(5000),
     /** Load this model at start when it exists; the trainer saves every new model to it. */
     modelFile: z.string().optional(),
-    detectorId: z.string().min(1).default(`${hostname()}-${process.pid}`),
+    detectorId: z.string().min(1).default(process.env.POD_NAME ?? `${hostname()}-${process.pid}`),
     node: z.string().min(1).default(process.env.NODE_NAME ?? 'detector'),
     credit: z.number().int().min(1).max(1024).default(8),
     maxMessageBytes: z.number().int().min(64 * 1024).default(4 * 1024 * 1024),
@@ -51,7 +61,28 @@ export const DetectorServiceConfigSchema = z
       .strict()
       .default(DEFAULT_DETECTOR_OPTIONS.training),
     /** Model parameters passed through to the ensemble (see detector/models/Ensemble.ts). */
-    model: z.record(z.string(), z.unknown()).default({}),
+    model: z
+      .object({
+        iforest: z.object({ trees: z.number().int().min(1), sampleSize: z.number().int().min(2) }).partial().loose().optional(),
+        ocsvm: z.object({ nu: z.number().gt(0).lte(1), gamma: z.union([z.number().gt(0), z.literal('scale')]) }).partial().loose().optional(),
+      })
+      .catchall(z.unknown())
+      .default({}),
+    /** Flows from or to these CIDRs, or to these destination ports, are neither learned nor scored. */
+    exclusions,
+    /** The NetworkIDS served (`namespace/name`; NETIDS_NETWORKIDS in a pod): with an API server, anomalies become resources. */
+    networkids: NetworkIdsRefSchema,
+    /** A kubeconfig file for the Kubernetes side; in a pod the in-cluster config is used. */
+    kubeconfig: z.string().min(1).optional(),
+    /** Anomaly resources: how many are kept, for how long, and how fast they may be written. */
+    anomalies: z
+      .object({
+        maxKept: z.number().int().min(1).default(500),
+        ttlS: z.number().min(1).default(86_400),
+        writesPerMinute: z.number().min(1).default(30),
+      })
+      .strict()
+      .default({ maxKept: 500, ttlS: 86_400, writesPerMinute: 30 }),
     alerting: z
       .object({
         targetFpr: z.number().gt(0).lt(1).default(DEFAULT_DETECTOR_OPTIONS.alerting.targetFpr),
@@ -70,6 +101,8 @@ export interface DetectorService {
   detector: Detector;
   server: FlowIngestServer;
   share: ModelShare;
+  /** Anomaly resources, pod names and NetworkIDS status; null outside Kubernetes. */
+  kubernetes: DetectorKubernetes | null;
   grpcPort: number;
   metricsPort: number;
   /** Stops accepting, ends the streams (sensors move to another replica), saves the model. */
@@ -91,6 +124,7 @@ export async function startDetectorService(config: DetectorServiceConfig, logger
     training: config.training,
     model: config.model as DetectorOptions['model'],
     alerting: { ...DEFAULT_DETECTOR_OPTIONS.alerting, ...config.alerting },
+    exclusions: config.exclusions,
     pendingMax: config.pendingMax,
   };
   const detector = new Detector(options, log);
@@ -136,6 +170,11 @@ export async function startDetectorService(config: DetectorServiceConfig, logger
     maxBatchRecords: config.maxBatchRecords,
     logger: log,
   });
+  const kubernetes = DetectorKubernetes.wanted(config)
+    ? new DetectorKubernetes(detector, { networkids: config.networkids, kubeconfig: config.kubeconfig, anomalies: config.anomalies, logger: log })
+    : null;
+  // Attached before any flow arrives; its API calls run in the background (scoring never waits on them).
+  void kubernetes?.start();
   const grpcPort = await server.start(config.listen, serverCreds);
   share.start();
 
@@ -156,13 +195,14 @@ export async function startDetectorService(config: DetectorServiceConfig, logger
     },
   });
   const metricsPort = await http.start();
-  log.info({ grpcPort, metricsPort, role: config.role, detectorId: config.detectorId }, 'detector service started');
+  log.info({ grpcPort, metricsPort, role: config.role, detectorId: config.detectorId, kubernetes: kubernetes !== null }, 'detector service started');
 
   let stopping: Promise<void> | null = null;
   return {
     detector,
     server,
     share,
+    kubernetes,
     grpcPort,
     metricsPort,
     stop: () => {
@@ -170,6 +210,7 @@ export async function startDetectorService(config: DetectorServiceConfig, logger
         log.info('detector service stopping');
         share.stop();
         await server.stop(config.drainTimeoutMs);
+        await kubernetes?.stop();
         await http.close();
       })();
       return stopping;

@@ -10,6 +10,12 @@ export class ConfigError extends Error {
 export interface ConfigSources {
   /** A YAML or JSON file (lowest precedence after the schema's defaults). */
   file?: string;
+  /**
+   * Read only this top-level key of the file (e.g. `sensor` in the config.yaml the operator
+   * renders, which holds one section per component). Used only when the file has that key as a
+   * mapping; a file without it is read whole (a plain flat file still works).
+   */
+  section?: string;
   /** Environment variables: NETIDS_<KEY> for a top-level key, NETIDS_<SECTION>__<KEY> for a nested one. */
   env?: NodeJS.ProcessEnv;
   /** Command-line flags, already parsed, as dotted paths (`"sensor.maxFlows": "1000"`); highest precedence. */
@@ -29,8 +35,12 @@ export function loadConfig<S extends z.ZodType>(schema: S, sources: ConfigSource
   const merged: Record<string, unknown> = {};
   const origin = new Map<string, string>();
   if (sources.file) {
-    const fromFile = readConfigFile(sources.file);
-    for (const [path, value] of flatten(fromFile)) setPath(merged, path, value, origin, `file ${sources.file}`);
+    const whole = readConfigFile(sources.file);
+    const part = sources.section === undefined ? undefined : whole[sources.section];
+    const inSection = part !== null && typeof part === 'object' && !Array.isArray(part);
+    const fromFile = inSection ? (part as Record<string, unknown>) : whole;
+    const from = inSection ? `file ${sources.file} (section ${sources.section})` : `file ${sources.file}`;
+    for (const [path, value] of flatten(fromFile)) setPath(merged, path, value, origin, from);
   }
   for (const [name, raw] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith(ENV_PREFIX) || ENV_IGNORED.has(name) || raw === undefined) continue;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from '../lib/config.js';
 import { ServiceHttpServer } from '../lib/http/ServiceHttpServer.js';
 import type { Logger } from '../lib/logger.js';
+import { NetworkIdsRefSchema } from '../lib/NetworkIdsRefSchema.js';
 import { evictions, flowsActive, flowsEmitted, packetsCaptured, packetsDropped, packetsSkipped, registry } from '../lib/metrics.js';
 import { channelCredentials } from '../lib/tls/grpcCredentials.js';
 import { LiveCapture } from './capture/LiveCapture.js';
@@ -17,7 +18,11 @@ const list = z.preprocess(
   z.array(z.string().min(1)),
 );
 
-/** The sensor service's configuration (flags, NETIDS_* environment, or a YAML file). */
+/**
+ * The sensor service's configuration (flags, NETIDS_* environment, or a YAML file; in a pod, the
+ * `sensor` section of the config.yaml the operator renders, see operator/reconcile/renderConfig.ts).
+ * In a pod, NODE_NAME gives the node, POD_NAME the sensor id and NETIDS_NETWORKIDS the NetworkIDS.
+ */
 export const SensorServiceConfigSchema = z
   .object({
     /** Interfaces to capture on (default: every interface that is up, loopback excluded). */
@@ -32,8 +37,8 @@ export const SensorServiceConfigSchema = z
     /** Detector endpoints: host:port list, or one DNS name standing for every replica. */
     detectors: list.refine((l) => l.length > 0, 'at least one detector endpoint (host:port) is required'),
     node: z.string().min(1).default(process.env.NODE_NAME ?? hostname()),
-    sensorId: z.string().min(1).default(`${process.env.NODE_NAME ?? hostname()}-${process.pid}`),
-    networkids: z.object({ namespace: z.string().default(''), name: z.string().default('') }).strict().default({ namespace: '', name: '' }),
+    sensorId: z.string().min(1).default(process.env.POD_NAME ?? `${process.env.NODE_NAME ?? hostname()}-${process.pid}`),
+    networkids: NetworkIdsRefSchema,
     queueSize: z.number().int().min(1).default(65_536),
     batchSize: z.number().int().min(1).max(4096).default(512),
     batchIntervalMs: z.number().int().min(1).default(200),

@@ -30,6 +30,8 @@ const FLAGS: Record<string, string> = {
   'target-fpr': 'alerting.targetFpr',
   'min-score': 'alerting.minScore',
   'pending-max': 'pendingMax',
+  networkids: 'networkids',
+  kubeconfig: 'kubeconfig',
 };
 
 const usage = `Usage: netids detector [flags]
@@ -55,7 +57,11 @@ Flags (also NETIDS_<SETTING> environment variables, or a --config YAML file):
   --credit N                  batches a sensor may have unacknowledged (default 8)
   --max-message-bytes N       larger stream messages are skipped and counted (default 4 MiB)
   --max-batch-records N       --drain-timeout-ms N
-  --config F                  YAML/JSON settings file`;
+  --networkids NS/NAME        the NetworkIDS served (in a pod: NETIDS_NETWORKIDS); with an API
+                              server (in-cluster, or --kubeconfig F) anomalies become Anomaly
+                              resources and the NetworkIDS status shows the model and counts
+  --config F                  YAML/JSON settings file: its \`detector\` section when it has one
+                              (the operator's config.yaml), else the whole file`;
 
 const command: Command = {
   summary: 'run the detector service: receive features over gRPC, score, report',
@@ -80,7 +86,7 @@ const command: Command = {
     const flags: Record<string, unknown> = {};
     for (const [flag, path] of Object.entries(FLAGS)) if (values[flag] !== undefined) flags[path] = values[flag];
     if (values.insecure) flags.insecure = true;
-    const config = loadConfig(DetectorServiceConfigSchema, { file: values.config as string | undefined, env: process.env, flags });
+    const config = loadConfig(DetectorServiceConfigSchema, { file: values.config as string | undefined, section: 'detector', env: process.env, flags });
     const logger = createLogger();
     const service = await startDetectorService(config, logger);
     await new Promise<void>((resolve) => {

@@ -51,7 +51,8 @@ Flags (also NETIDS_<SETTING> environment variables, or a --config YAML file; NOD
   --tls-server-name NAME      name to verify in the detectors' certificates
   --metrics-port N            /metrics, /healthz, /readyz port (default 9091; 0 picks one)
   --flush-timeout-ms N        on SIGTERM, how long to keep delivering the queue (default 10000)
-  --config F                  YAML/JSON settings file`;
+  --config F                  YAML/JSON settings file: its \`sensor\` section when it has one
+                              (the operator's config.yaml), else the whole file`;
 
 const command: Command = {
   summary: 'run the node sensor: capture and stream features to detectors over gRPC',
@@ -76,7 +77,7 @@ const command: Command = {
     const flags: Record<string, unknown> = {};
     for (const [flag, path] of Object.entries(FLAGS)) if (values[flag] !== undefined) flags[path] = values[flag];
     if (values.insecure) flags.insecure = true;
-    const config = loadConfig(SensorServiceConfigSchema, { file: values.config as string | undefined, env: process.env, flags });
+    const config = loadConfig(SensorServiceConfigSchema, { file: values.config as string | undefined, section: 'sensor', env: process.env, flags });
     const logger = createLogger();
     let service;
     try {

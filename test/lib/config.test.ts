@@ -23,6 +23,22 @@ describe('loadConfig', () => {
     expect(c).toEqual({ port: 9100, mode: 'follower', sensor: { maxFlows: 70, filter: 'tcp' } });
   });
 
+  it('reads one section of a file when asked and the file has it, else the whole file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netids-config-'));
+    const sectioned = join(dir, 's.yaml');
+    writeFileSync(sectioned, 'owner: ns/x\nmain:\n  port: 9001\n  mode: follower\nother:\n  port: 1\n');
+    expect(loadConfig(schema, { file: sectioned, section: 'main', flags: { port: '9002' } })).toEqual({ port: 9002, mode: 'follower', sensor: { maxFlows: 1000, filter: '' } });
+    // Keys outside the section are not read, so they cannot fail the schema; inside, the error names the section.
+    writeFileSync(sectioned, 'owner: ns/x\nmain:\n  port: 0\n');
+    expect(() => loadConfig(schema, { file: sectioned, section: 'main' })).toThrow(/port \(from file .*s\.yaml \(section main\)\)/);
+    // A flat file (no such top-level key) is read whole.
+    const flat = join(dir, 'f.yaml');
+    writeFileSync(flat, 'port: 9003\nsensor:\n  maxFlows: 5\n');
+    expect(loadConfig(schema, { file: flat, section: 'main' })).toEqual({ port: 9003, mode: 'trainer', sensor: { maxFlows: 5, filter: '' } });
+    // `sensor` is a section name and a key of this schema: as a section, only its content is read.
+    expect(() => loadConfig(schema, { file: flat, section: 'sensor' })).toThrow(/unknown setting\(s\) "maxFlows"/);
+  });
+
   it('names the bad field, where it came from and what is allowed', () => {
     expect(() => loadConfig(schema, { env: { NETIDS_MODE: 'boss' } })).toThrow(ConfigError);
     expect(() => loadConfig(schema, { env: { NETIDS_MODE: 'boss' } })).toThrow(/mode \(from environment NETIDS_MODE\): .*"trainer".*"follower"/s);

@@ -96,11 +96,12 @@ describe('desiredObjects', () => {
     const cm = byKind(desiredObjects(nids(), opts), 'ConfigMap');
     const config = parse(cm.data['config.yaml']);
     expect(config.networkIDS).toBe('sec/demo');
-    expect(config.sensor).toMatchObject({ interfaces: [], bpfFilter: '', detectors: 'demo-detector-headless.sec.svc', detectorPort: 9000 });
-    expect(config.detector.model).toEqual({ isolationForest: { trees: 100, sampleSize: 256 }, oneClassSvm: { nu: 0.01 } });
-    expect(config.detector.training).toEqual({ duration: '10m', retrainInterval: '24h' });
-    expect(config.detector.alerting).toEqual({ targetFalsePositiveRate: 0.001, minScore: 0.6 });
-    expect(config.detector.anomalies).toEqual({ maxKept: 500, ttl: '24h', writesPerMinute: 30 });
+    expect(config.sensor).toEqual({ detectors: ['demo-detector-headless.sec.svc:9000'], metricsPort: 9090, insecure: true });
+    expect(config.detector.model).toEqual({ iforest: { trees: 100, sampleSize: 256 }, ocsvm: { nu: 0.01 } });
+    expect(config.detector.training).toEqual({ durationS: 600, retrainIntervalS: 86_400 });
+    expect(config.detector.alerting).toEqual({ targetFpr: 0.001, minScore: 0.6 });
+    expect(config.detector.anomalies).toEqual({ maxKept: 500, ttlS: 86_400, writesPerMinute: 30 });
+    expect(config.detector).toMatchObject({ listen: '0.0.0.0:9000', modelSource: ['demo-detector-headless.sec.svc:9000'], exclusions: { cidrs: [], ports: [] } });
   });
 
   it('maps every spec field onto the objects', () => {
@@ -134,11 +135,12 @@ describe('desiredObjects', () => {
     expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'demo-detector' } });
     expect(hpa.spec.metrics[0].resource.target.averageUtilization).toBe(75);
     const config = parse(byKind(objs, 'ConfigMap').data['config.yaml']);
-    expect(config.sensor).toMatchObject({ interfaces: ['eth0', 'eth1'], bpfFilter: 'not port 22', exclusions: { cidrs: ['10.0.0.0/8'], ports: [53] } });
-    expect(config.detector.model).toEqual(spec.model);
-    expect(config.detector.training).toEqual({ samples: 50_000, retrainInterval: '12h' });
-    expect(config.detector.alerting).toEqual(spec.alerting);
-    expect(config.detector.anomalies).toEqual(spec.anomalies);
+    expect(config.sensor).toMatchObject({ interfaces: ['eth0', 'eth1'], filter: 'not port 22' });
+    expect(config.detector.exclusions).toEqual({ cidrs: ['10.0.0.0/8'], ports: [53] });
+    expect(config.detector.model).toEqual({ iforest: { trees: 200, sampleSize: 512 }, ocsvm: { nu: 0.05, gamma: 0.2 } });
+    expect(config.detector.training).toEqual({ durationS: 0, minSamples: 50_000, retrainIntervalS: 43_200 });
+    expect(config.detector.alerting).toEqual({ targetFpr: 0.01, minScore: 0.7 });
+    expect(config.detector.anomalies).toEqual({ maxKept: 100, ttlS: 3_600, writesPerMinute: 10 });
   });
 
   it('changes the config hash when, and only when, the rendered config changes', () => {
