@@ -261,36 +261,30 @@ export class Detector extends EventEmitter {
   private startTraining(): void {
     this.state = 'training';
     this.emit('model', this.info());
-    const n = this.baseline.size;
-    const rows = this.baseline.view().slice();
-    const trainedAt = this.clock;
-    this.training = this.train(rows, n, trainedAt).then(
-      (model) => {
-        this.training = null;
-        this.useModel(model);
-      },
-      (err: unknown) => {
-        this.training = null;
-        this.state = 'learning';
-        this.log?.error({ err }, 'training failed; still learning');
-      },
-    );
+    this.trainInBackground((err) => {
+      this.state = 'learning';
+      this.log?.error({ err }, 'training failed; still learning');
+    });
   }
 
   private retrain(): void {
-    const n = this.baseline.size;
     this.nextRetrainAt = this.clock + this.options.training.retrainIntervalS;
-    if (n < this.options.training.minSamples) return;
+    if (this.baseline.size < this.options.training.minSamples) return;
+    this.trainInBackground((err) => this.log?.error({ err }, 'retraining failed; keeping the current model'));
+  }
+
+  /** Train on a copy of the baseline as it is now; use the model when it is ready. */
+  private trainInBackground(onFailure: (err: unknown) => void): void {
+    const n = this.baseline.size;
     const rows = this.baseline.view().slice();
-    const trainedAt = this.clock;
-    this.training = this.train(rows, n, trainedAt).then(
+    this.training = this.train(rows, n, this.clock).then(
       (model) => {
         this.training = null;
         this.useModel(model);
       },
       (err: unknown) => {
         this.training = null;
-        this.log?.error({ err }, 'retraining failed; keeping the current model');
+        onFailure(err);
       },
     );
   }

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { DetectorServiceConfigSchema, startDetectorService } from '../../detector/main.js';
-import { type Command, UsageError } from '../Command.js';
+import type { Command } from '../Command.js';
+import { loadServiceConfig } from '../serviceConfig.js';
 
 /** Flag → dotted config path. */
 const FLAGS: Record<string, string> = {
@@ -67,26 +66,7 @@ const command: Command = {
   summary: 'run the detector service: receive features over gRPC, score, report',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          ...Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }])),
-          insecure: { type: 'boolean' },
-          config: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const values = parsed.values as Record<string, string | boolean | undefined>;
-    const flags: Record<string, unknown> = {};
-    for (const [flag, path] of Object.entries(FLAGS)) if (values[flag] !== undefined) flags[path] = values[flag];
-    if (values.insecure) flags.insecure = true;
-    const config = loadConfig(DetectorServiceConfigSchema, { file: values.config as string | undefined, section: 'detector', env: process.env, flags });
+    const config = loadServiceConfig(argv, FLAGS, DetectorServiceConfigSchema, 'detector');
     const logger = createLogger();
     const service = await startDetectorService(config, logger);
     await new Promise<void>((resolve) => {

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { LiveCaptureError } from '../../sensor/capture/LiveCaptureError.js';
 import { SensorServiceConfigSchema, startSensorService } from '../../sensor/main.js';
-import { type Command, UsageError } from '../Command.js';
+import type { Command } from '../Command.js';
+import { loadServiceConfig } from '../serviceConfig.js';
 
 /** Flag → dotted config path. */
 const FLAGS: Record<string, string> = {
@@ -58,26 +57,7 @@ const command: Command = {
   summary: 'run the node sensor: capture and stream features to detectors over gRPC',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          ...Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }])),
-          insecure: { type: 'boolean' },
-          config: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const values = parsed.values as Record<string, string | boolean | undefined>;
-    const flags: Record<string, unknown> = {};
-    for (const [flag, path] of Object.entries(FLAGS)) if (values[flag] !== undefined) flags[path] = values[flag];
-    if (values.insecure) flags.insecure = true;
-    const config = loadConfig(SensorServiceConfigSchema, { file: values.config as string | undefined, section: 'sensor', env: process.env, flags });
+    const config = loadServiceConfig(argv, FLAGS, SensorServiceConfigSchema, 'sensor');
     const logger = createLogger();
     let service;
     try {
