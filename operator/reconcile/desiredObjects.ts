@@ -197,10 +197,16 @@ function sensorDaemonSet(
               ports: [{ name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' }],
               resources: spec.sensor.resources,
               ...probes(),
+              // Non-root: the image gives tcpdump alone the NET_RAW file capability, so the Node
+              // process that parses untrusted packets holds none. File capabilities need
+              // allowPrivilegeEscalation (no_new_privs would ignore them); the bounding set
+              // still caps it at NET_RAW. (tcpdump as root with only NET_RAW fails: it drops to
+              // its own user, which needs SETUID/SETGID.)
               securityContext: {
-                runAsUser: 0,
-                runAsNonRoot: false,
-                allowPrivilegeEscalation: false,
+                runAsUser: NONROOT_UID,
+                runAsGroup: NONROOT_UID,
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: true,
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ['ALL'], add: ['NET_RAW'] },
               },

@@ -101,7 +101,7 @@ describe.skipIf(!cluster)('operator against a real API server', () => {
     expect(svc.spec.ports.map((p: any) => p.port)).toEqual([9000, 9090]);
     expect((await waitFor('headless Service', () => get('Service', 'ids-detector-headless'))).spec.clusterIP).toBe('None');
     const cm = await waitFor('ConfigMap', () => get('ConfigMap', 'ids-config'));
-    expect(cm.data['config.yaml']).toContain('bpfFilter: tcp');
+    expect(cm.data['config.yaml']).toContain('filter: tcp');
     expect(await waitFor('PDB', () => get('PodDisruptionBudget', 'ids-detector'))).toBeTruthy();
 
     // kwok runs the pods on its three fake nodes and reports them ready.
@@ -139,7 +139,7 @@ describe.skipIf(!cluster)('operator against a real API server', () => {
     });
     expect(cond(after, 'Ready')?.observedGeneration).toBe(after.metadata?.generation);
     const cm = await get('ConfigMap', 'ids-config');
-    expect(cm!.data['config.yaml']).toContain('bpfFilter: udp');
+    expect(cm!.data['config.yaml']).toContain('filter: udp');
     const ds = await get('DaemonSet', 'ids-sensor');
     expect(ds!.spec.template.metadata.annotations['netids.io/config-hash']).not.toBe(hashBefore);
     expect((await get('Deployment', 'ids-detector'))!.spec.replicas).toBe(3);
@@ -232,7 +232,7 @@ describe.skipIf(!cluster)('operator against a real API server', () => {
     expect((await client.get<Obj>(resourcePath('Lease', ns, 'netids-operator'))).spec.holderIdentity).toBe(follower.identity);
     // And it reconciles: a spec change is picked up.
     await applyNetworkIDS(client, ns, 'ids', { ...baseSpec, bpfFilter: 'arp', exclusions: { ports: [53] }, detector: { ...baseSpec.detector, replicas: 3 } });
-    await waitFor('new leader applies the change', async () => (await get('ConfigMap', 'ids-config'))?.data['config.yaml'].includes('bpfFilter: arp'));
+    await waitFor('new leader applies the change', async () => (await get('ConfigMap', 'ids-config'))?.data['config.yaml'].includes('filter: arp'));
   }, TEST_TIMEOUT_MS);
 
   it('lets the garbage collector delete everything it owned when the NetworkIDS is deleted', async () => {

@@ -59,7 +59,8 @@ describe('desiredObjects', () => {
     expect(c.args).toEqual(['sensor', '--config', '/etc/netids/config.yaml']);
     expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_RAW'] });
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(c.securityContext.allowPrivilegeEscalation).toBe(true); // file capabilities need it; the bounding set is NET_RAW alone
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
