@@ -17,7 +17,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['node_modules/**', 'dist/**', ...CLUSTER_TESTS] },
+        // test/e2e/system.test.ts has its own control plane and config: npm run test:e2e.
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['node_modules/**', 'dist/**', 'test/e2e/system.test.ts', ...CLUSTER_TESTS] },
       },
       {
         extends: true,
