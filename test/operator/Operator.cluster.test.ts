@@ -183,8 +183,12 @@ describe.skipIf(!cluster)('operator against a real API server', () => {
     const out = await kubectl(cluster!, ['get', 'nids', '-n', ns]);
     expect(out.split('\n')[0].split(/\s{2,}/)).toEqual(['NAME', 'READY', 'SENSORS', 'MODEL', 'ANOMALIES', 'AGE']);
     expect(parseTable(out)).toEqual([{ NAME: 'ids', READY: 'True', SENSORS: '3/3', MODEL: 'trained', ANOMALIES: '7', AGE: expect.stringMatching(/^\d+[sm]/) }]);
-    const wide = parseTable(await kubectl(cluster!, ['get', 'nids', '-n', ns, '-o', 'wide']));
-    expect(wide[0]).toMatchObject({ DETECTOR: '3/3', 'MODEL-VERSION': 'm-abc' });
+    // The detector column follows the Deployment, which may still be rolling out.
+    const wide = await waitFor('detector 3/3 in kubectl get nids -o wide', async () => {
+      const row = parseTable(await kubectl(cluster!, ['get', 'nids', '-n', ns, '-o', 'wide']))[0];
+      return row?.DETECTOR === '3/3' ? row : undefined;
+    }, 150_000);
+    expect(wide).toMatchObject({ DETECTOR: '3/3', 'MODEL-VERSION': 'm-abc' });
   }, TEST_TIMEOUT_MS);
 
   it('creates no duplicates and rolls nothing when the operator restarts', async () => {

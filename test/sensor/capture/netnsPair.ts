@@ -23,6 +23,14 @@ export class NetnsPair {
       ip('-n', ns, 'addr', 'add', addr, 'dev', 'veth0');
       ip('-n', ns, 'link', 'set', 'veth0', 'up');
     }
+    // A veth end is operationally up a moment after `link set up`; tests must not race it.
+    const deadline = Date.now() + 10_000;
+    for (const ns of [this.a, this.b]) {
+      while (this.run(ns, 'cat', '/sys/class/net/veth0/operstate').trim() !== 'up') {
+        if (Date.now() > deadline) throw new Error(`veth0 in ${ns} did not come up within 10 s`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+    }
   }
 
   /** Run a command in a namespace to completion. */
