@@ -317,14 +317,17 @@ export class PcapStreamParser {
     const trailer = rd32(b, o + len - 4, le);
     if (trailer !== len) this.fail(`block of type 0x${type.toString(16)}: trailing length ${trailer} differs from leading ${len}`);
     switch (type) {
-      case PCAPNG_EPB: {
-        if (len < 32) this.fail(`enhanced packet block too short (${len} bytes)`);
-        const ifId = rd32(b, o + 8, le);
+      case PCAPNG_EPB:
+      case PCAPNG_PB: {
+        // The obsolete packet block is an enhanced one with a 16-bit interface id (and drop count).
+        const what = type === PCAPNG_EPB ? 'enhanced packet block' : 'packet block';
+        if (len < 32) this.fail(`${what} too short (${len} bytes)`);
+        const ifId = type === PCAPNG_EPB ? rd32(b, o + 8, le) : rd16(b, o + 8, le);
         const incl = rd32(b, o + 20, le);
         const orig = rd32(b, o + 24, le);
-        if (28 + incl + 4 > len) this.fail(`enhanced packet block: captured length ${incl} exceeds its block (${len} bytes)`);
+        if (28 + incl + 4 > len) this.fail(`${what}: captured length ${incl} exceeds its block (${len} bytes)`);
         const iface = this.ifaces[ifId];
-        if (iface === undefined) this.fail(`enhanced packet block for interface ${ifId}, which was never described`);
+        if (iface === undefined) this.fail(`${what} for interface ${ifId}, which was never described`);
         const ts = this.timestamp(iface, rd32(b, o + 12, le), rd32(b, o + 16, le));
         this.lastTs = ts;
         this.packets++;
@@ -342,21 +345,6 @@ export class PcapStreamParser {
         this.capturedBytes += incl;
         // A simple packet block has no timestamp: it inherits the last one seen in the stream.
         this.sink(iface.linkType, b, o + 12, incl, orig, this.lastTs);
-        return;
-      }
-      case PCAPNG_PB: {
-        if (len < 32) this.fail(`packet block too short (${len} bytes)`);
-        const ifId = rd16(b, o + 8, le);
-        const incl = rd32(b, o + 20, le);
-        const orig = rd32(b, o + 24, le);
-        if (28 + incl + 4 > len) this.fail(`packet block: captured length ${incl} exceeds its block (${len} bytes)`);
-        const iface = this.ifaces[ifId];
-        if (iface === undefined) this.fail(`packet block for interface ${ifId}, which was never described`);
-        const ts = this.timestamp(iface, rd32(b, o + 12, le), rd32(b, o + 16, le));
-        this.lastTs = ts;
-        this.packets++;
-        this.capturedBytes += incl;
-        this.sink(iface.linkType, b, o + 28, incl, orig, ts);
         return;
       }
       case PCAPNG_SHB: {
