@@ -42,9 +42,14 @@ export async function trainAndScore(records: FlowRecord[], source: TrainingSourc
   if (source.kind === 'model') {
     detector.useModel(TrainedModel.load(source.file));
   } else {
-    const cut = source.kind === 'until' ? records.filter((r) => r.lastSeen < source.epoch).length : Math.floor(records.length * source.fraction);
-    train = source.kind === 'until' ? records.filter((r) => r.lastSeen < source.epoch) : records.slice(0, cut);
-    test = source.kind === 'until' ? records.filter((r) => r.lastSeen >= source.epoch) : records.slice(cut);
+    if (source.kind === 'until') {
+      train = records.filter((r) => r.lastSeen < source.epoch);
+      test = records.filter((r) => r.lastSeen >= source.epoch);
+    } else {
+      const cut = Math.floor(records.length * source.fraction);
+      train = records.slice(0, cut);
+      test = records.slice(cut);
+    }
     if (train.length < 10) throw new Error(`only ${train.length} flows to train on: need at least 10`);
     await detector.trainOn(train);
   }
