@@ -1,23 +1,33 @@
 const NONE = -1;
 
+/** Offset in each slot's values of its generation number (a float64 holding an integer). */
+export const GENERATION = 0;
+
+/** Per-slot metadata words, before the key words: hash, next slot in the bucket chain. */
+const M_HASH = 0;
+const M_CHAIN = 1;
+const META_WORDS = 2;
+
 /**
  * A bounded hash table of per-key context statistics (hosts, or host pairs) in typed arrays:
  * `keyWords` 32-bit words of key and `stride` float64 values per slot. When full, inserting a new
  * key evicts one chosen by the clock algorithm (second chance: a slot touched since the hand last
- * passed is skipped once), O(1) amortised, and counted in `evictions`. Each slot has a generation
- * number, bumped whenever the slot changes owner, so a cached (slot, generation) pair can be
- * checked for staleness without a lookup.
+ * passed is skipped once), O(1) amortised, and counted in `evictions`.
+ *
+ * Each slot has a generation number, bumped whenever the slot changes owner, so a cached (slot,
+ * generation) pair can be checked for staleness without a lookup. It is the slot's first value
+ * (`values[slot * stride + GENERATION]`): the check reads the cache line the caller's update uses
+ * next, and owners keep their statistics at offsets from 1. A slot's hash, chain link and key
+ * sit together in `meta`, so one step of a bucket chain reads one place in memory.
  */
 export class ContextTable {
   readonly capacity: number;
   readonly keyWords: number;
   readonly stride: number;
-  readonly keys: Uint32Array;
   readonly values: Float64Array;
-  readonly generation: Uint32Array;
+  private readonly meta: Uint32Array;
+  private readonly metaStride: number;
   private readonly referenced: Uint8Array;
-  private readonly hashOf: Uint32Array;
-  private readonly chain: Int32Array;
   private readonly buckets: Int32Array;
   private readonly bucketMask: number;
   private hand = 0;
@@ -30,37 +40,43 @@ export class ContextTable {
     if (!Number.isInteger(capacity) || capacity < 2) {
       throw new RangeError(`context table capacity must be an integer ≥ 2, got ${capacity}`);
     }
+    if (stride < 2) throw new RangeError(`context table stride must be ≥ 2 (generation + values), got ${stride}`);
     this.capacity = capacity;
     this.keyWords = keyWords;
     this.stride = stride;
-    this.keys = new Uint32Array(capacity * keyWords);
+    this.metaStride = META_WORDS + keyWords;
+    this.meta = new Uint32Array(capacity * this.metaStride);
     this.values = new Float64Array(capacity * stride);
-    this.generation = new Uint32Array(capacity);
     this.referenced = new Uint8Array(capacity);
-    this.hashOf = new Uint32Array(capacity);
-    this.chain = new Int32Array(capacity);
     let nb = 16;
     while (nb < capacity) nb *= 2;
     this.buckets = new Int32Array(nb).fill(NONE);
     this.bucketMask = nb - 1;
   }
 
+  /** Generation of `slot` (changes whenever the slot gets a new key). */
+  generation(slot: number): number {
+    return this.values[slot * this.stride + GENERATION];
+  }
+
   /** Slot of the key at `words[offset..offset + keyWords)` with hash `hash`, or -1. */
   find(words: Uint32Array, offset: number, hash: number): number {
     const kw = this.keyWords;
-    const keys = this.keys;
+    const meta = this.meta;
+    const ms = this.metaStride;
     let s = this.buckets[hash & this.bucketMask];
     while (s !== NONE) {
-      if (this.hashOf[s] === hash) {
-        const k = s * kw;
+      const m = s * ms;
+      if (meta[m + M_HASH] === hash) {
+        const k = m + META_WORDS;
         let i = 0;
-        while (i < kw && keys[k + i] === words[offset + i]) i++;
+        while (i < kw && meta[k + i] === words[offset + i]) i++;
         if (i === kw) {
           this.referenced[s] = 1;
           return s;
         }
       }
-      s = this.chain[s];
+      s = meta[m + M_CHAIN] | 0;
     }
     return NONE;
   }
@@ -78,6 +94,8 @@ export class ContextTable {
     const found = this.find(words, offset, hash);
     if (found !== NONE) return found;
     let s: number;
+    const v = this.values;
+    const st = this.stride;
     if (this.size < this.capacity) {
       s = this.size++;
     } else {
@@ -89,27 +107,33 @@ export class ContextTable {
       this.hand = this.hand + 1 === this.capacity ? 0 : this.hand + 1;
       this.unchain(s);
       this.evictions++;
-      this.values.fill(0, s * this.stride, (s + 1) * this.stride);
+      const gen = v[s * st + GENERATION];
+      v.fill(0, s * st, (s + 1) * st);
+      v[s * st + GENERATION] = gen;
     }
+    const meta = this.meta;
+    const m = s * this.metaStride;
     const kw = this.keyWords;
-    for (let i = 0; i < kw; i++) this.keys[s * kw + i] = words[offset + i];
-    this.hashOf[s] = hash;
+    for (let i = 0; i < kw; i++) meta[m + META_WORDS + i] = words[offset + i];
+    meta[m + M_HASH] = hash;
     const b = hash & this.bucketMask;
-    this.chain[s] = this.buckets[b];
+    meta[m + M_CHAIN] = this.buckets[b];
     this.buckets[b] = s;
-    this.generation[s]++;
+    v[s * st + GENERATION] = (v[s * st + GENERATION] + 1) % 0x100000000;
     this.referenced[s] = 1;
     return s;
   }
 
   private unchain(slot: number): void {
-    const b = this.hashOf[slot] & this.bucketMask;
+    const meta = this.meta;
+    const ms = this.metaStride;
+    const b = meta[slot * ms + M_HASH] & this.bucketMask;
     let s = this.buckets[b];
     if (s === slot) {
-      this.buckets[b] = this.chain[slot];
+      this.buckets[b] = meta[slot * ms + M_CHAIN] | 0;
       return;
     }
-    while (this.chain[s] !== slot) s = this.chain[s];
-    this.chain[s] = this.chain[slot];
+    while ((meta[s * ms + M_CHAIN] | 0) !== slot) s = meta[s * ms + M_CHAIN] | 0;
+    meta[s * ms + M_CHAIN] = meta[slot * ms + M_CHAIN];
   }
 }

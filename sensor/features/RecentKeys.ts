@@ -6,11 +6,14 @@ const WAYS = 4;
  * keys); the table is 4-way set associative and a new key replaces the least recently seen of
  * its set. A key evicted and then seen again looks new (over-counting only keys that recur after
  * more distinct keys than the table holds have passed).
+ *
+ * A set is 64 contiguous bytes (fingerprint and time of each way, interleaved), so a lookup in a
+ * table far larger than the caches costs one or two adjacent cache lines, not one per array.
  */
 export class RecentKeys {
   readonly capacity: number;
-  private readonly fingerprints: Uint32Array;
-  private readonly lastSeen: Float64Array;
+  /** Per way: fingerprint (as a number, 0 = empty), then last-seen time. */
+  private readonly entries: Float64Array;
   private readonly setMask: number;
 
   /** `capacity` entries, rounded up to a power of two (at least 4). */
@@ -18,33 +21,31 @@ export class RecentKeys {
     let n = WAYS;
     while (n < capacity) n *= 2;
     this.capacity = n;
-    this.fingerprints = new Uint32Array(n);
-    this.lastSeen = new Float64Array(n);
+    this.entries = new Float64Array(2 * n);
     this.setMask = n / WAYS - 1;
   }
 
   /** Records key `hash` as seen at `t`; returns when it was last seen before, or -Infinity. */
   touch(hash: number, t: number): number {
     const fp = hash === 0 ? 1 : hash;
-    const base = ((hash >>> 2) & this.setMask) * WAYS;
-    const fps = this.fingerprints;
-    const seen = this.lastSeen;
+    const base = ((hash >>> 2) & this.setMask) * (2 * WAYS);
+    const e = this.entries;
     let victim = base;
-    for (let i = base; i < base + WAYS; i++) {
-      if (fps[i] === fp) {
-        const prev = seen[i];
-        if (t > prev) seen[i] = t;
+    for (let i = base; i < base + 2 * WAYS; i += 2) {
+      if (e[i] === fp) {
+        const prev = e[i + 1];
+        if (t > prev) e[i + 1] = t;
         return prev;
       }
-      if (fps[i] === 0) {
-        fps[i] = fp;
-        seen[i] = t;
+      if (e[i] === 0) {
+        e[i] = fp;
+        e[i + 1] = t;
         return -Infinity;
       }
-      if (seen[i] < seen[victim]) victim = i;
+      if (e[i + 1] < e[victim + 1]) victim = i;
     }
-    fps[victim] = fp;
-    seen[victim] = t;
+    e[victim] = fp;
+    e[victim + 1] = t;
     return -Infinity;
   }
 }

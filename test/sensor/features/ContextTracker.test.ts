@@ -91,6 +91,50 @@ describe('ContextTracker', () => {
     }
   });
 
+  it('keeps the damped sums exact across decay-origin rebases (30 minutes at epoch time, sparse and bursty)', () => {
+    const { s, records, add } = sensor({ tcpIdleTimeoutS: 3600, activeTimeoutS: 7200 });
+    const r = rng(5);
+    const A = '10.0.0.1';
+    const B = '10.0.0.2';
+    const sent: [number, number][] = [];
+    let t = 1.7e9;
+    for (let i = 0; i < 600; i++) {
+      // Mostly seconds apart, with bursts and a few gaps of minutes (several rebases).
+      const u = r();
+      t += u < 0.3 ? r() * 0.01 : u < 0.97 ? r() * 4 : 60 + r() * 240;
+      const payload = Math.floor(r() * 1400);
+      add({ ts: t, src: A, dst: B, srcPort: 40000, dstPort: 443, flags: 0x10, payload });
+      sent.push([t, 40 + payload]);
+    }
+    s.flush();
+    expect(t - 1.7e9).toBeGreaterThan(1500);
+    const rec = records.find((x) => x.src === A && x.dst === B);
+    expect(rec).toBeDefined();
+    for (const w of [1, 10, 100]) {
+      let W = 0;
+      let LS = 0;
+      let SS = 0;
+      for (const [ti, x] of sent) {
+        const d = Math.exp(-(t - ti) / w);
+        W += d;
+        LS += d * x;
+        SS += d * x * x;
+      }
+      const mean = LS / W;
+      const near = (name: string, want: number): void => {
+        expect(Math.abs(f(rec!, name) - want), name).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+      };
+      near(`src_pkt_rate_${w}s`, W / w);
+      near(`src_byte_rate_${w}s`, LS / w);
+      near(`src_len_mean_${w}s`, mean);
+      near(`pair_pkt_rate_${w}s`, W / w);
+      near(`pair_byte_rate_${w}s`, LS / w);
+      near(`dst_in_pkt_rate_${w}s`, W / w);
+      // The spread is a difference of large sums: compare it to its own scale.
+      expect(Math.abs(f(rec!, `src_len_std_${w}s`) - Math.sqrt(Math.max(0, SS / W - mean * mean)))).toBeLessThan(1e-3);
+    }
+  });
+
   it('counts a fast port scan as about N distinct ports (within ±20 %)', () => {
     const { records, add } = sensor();
     const X = '192.168.1.66';
