@@ -1,4 +1,5 @@
 import { SeededRandom } from './SeededRandom.js';
+import { IsolationForestKernel } from './IsolationForestKernel.js';
 import { float64FromBase64, int32FromBase64, toBase64 } from './base64.js';
 
 export interface IsolationForestParams {
@@ -51,7 +52,11 @@ export function averagePathLength(n: number): number {
  * the leaf reached plus c(leaf size).
  *
  * All trees live in four flat typed arrays (node feature, threshold-or-leaf-value, left child,
- * tree roots), so scoring is a tight loop and the model serialises compactly.
+ * tree roots), so scoring is a tight loop and the model serialises compactly. Batch scoring goes
+ * through IsolationForestKernel (the trees laid out as complete trees and walked by a generated
+ * WebAssembly loop, eight rows at a time), built on the first batch; scoreOne and forests the
+ * kernel cannot take walk the typed arrays here. Both give the same path-length sums, so the
+ * same scores.
  *
  * Inputs must be finite: a NaN goes right at every split and yields a meaningless score. The
  * caller (the Ensemble) rejects non-finite rows before they get here.
@@ -79,6 +84,8 @@ export class IsolationForest {
   }
 
   private readonly packed: Int32Array;
+  /** Batch scorer, built on first use; null when the forest does not fit it. */
+  private kernel: IsolationForestKernel | null | undefined = undefined;
 
   get treeCount(): number {
     return this.roots.length;
@@ -208,16 +215,31 @@ export class IsolationForest {
     return Math.pow(2, this.pathSum(row, offset) * scale);
   }
 
-  /**
-   * Scores of `n` row-major rows; writes into `out` when given. Rows go in blocks of 32 through
-   * one tree at a time, so a tree's nodes stay in cache for the whole block.
-   */
+  /** Scores of `n` row-major rows (higher = more anomalous); writes into `out` when given. */
   scoreBatch(rows: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
     const d = this.dimension;
+    if (!Number.isInteger(n) || n < 0) throw new Error(`n must be a non-negative integer, got ${n}`);
     if (rows.length < n * d) throw new Error(`rows has ${rows.length} values, expected ${n}×${d}`);
+    if (out.length < n) throw new Error(`out has ${out.length} values, expected ${n}`);
+    if (this.kernel === undefined) {
+      this.kernel = IsolationForestKernel.create(d, this.feature, this.value, this.left, this.roots);
+    }
+    if (this.kernel) this.kernel.pathSums(rows, n, out);
+    else this.pathSumsByWalk(rows, n, out);
+    const scale = -1 / (this.roots.length * averagePathLength(this.sampleSize));
+    for (let r = 0; r < n; r++) out[r] = Math.pow(2, out[r] * scale);
+    return out;
+  }
+
+  /**
+   * Path-length sums of `n` row-major rows by walking the typed arrays (for forests the kernel
+   * does not take). Rows go in blocks of 32 through one tree at a time, so a tree's nodes stay in
+   * cache for the whole block.
+   */
+  pathSumsByWalk(rows: Float64Array, n: number, out: Float64Array): void {
+    const d = this.dimension;
     const { packed, value, roots } = this;
     const trees = roots.length;
-    const scale = -1 / (trees * averagePathLength(this.sampleSize));
     const BLOCK = 32;
     for (let r0 = 0; r0 < n; r0 += BLOCK) {
       const r1 = Math.min(n, r0 + BLOCK);
@@ -235,9 +257,7 @@ export class IsolationForest {
           out[r] += value[node];
         }
       }
-      for (let r = r0; r < r1; r++) out[r] = Math.pow(2, out[r] * scale);
     }
-    return out;
   }
 
   toJSON(): IsolationForestJson {

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { IsolationForest, averagePathLength } from '../../../detector/models/IsolationForest.js';
+import { IsolationForestKernel, forestDepth, kernelModuleBytes } from '../../../detector/models/IsolationForestKernel.js';
+import { SeededRandom } from '../../../detector/models/SeededRandom.js';
+import { float64FromBase64, int32FromBase64 } from '../../../detector/models/base64.js';
+
+/** n rows of a d-dimensional standard normal cluster. */
+function cluster(n: number, d: number, seed: number): Float64Array {
+  const rng = new SeededRandom(seed);
+  return Float64Array.from({ length: n * d }, () => rng.gaussian());
+}
+
+/**
+ * Path-length sums by the plain node walk over the serialised model (feature −1 = leaf, value =
+ * threshold or leaf path length, right child = left + 1; values < threshold go left, so a NaN
+ * goes right): the definition the kernel must reproduce bit for bit.
+ */
+function referenceSums(f: IsolationForest, rows: Float64Array, n: number): Float64Array {
+  const j = f.toJSON();
+  const feature = int32FromBase64(j.feature);
+  const value = float64FromBase64(j.value);
+  const left = int32FromBase64(j.left);
+  const roots = int32FromBase64(j.roots);
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let sum = 0;
+    for (let t = 0; t < roots.length; t++) {
+      let node = roots[t];
+      while (feature[node] >= 0) node = left[node] + (rows[r * j.dimension + feature[node]] < value[node] ? 0 : 1);
+      sum += value[node];
+    }
+    out[r] = sum;
+  }
+  return out;
+}
+
+function kernelOf(f: IsolationForest): IsolationForestKernel | null {
+  const j = f.toJSON();
+  return IsolationForestKernel.create(
+    j.dimension,
+    int32FromBase64(j.feature),
+    float64FromBase64(j.value),
+    int32FromBase64(j.left),
+    int32FromBase64(j.roots),
+  );
+}
+
+describe('IsolationForestKernel', () => {
+  it('builds a valid WebAssembly module', () => {
+    // Node's global (its types are not in this project's lib).
+    const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+    expect(wasm.validate(kernelModuleBytes(76, 8))).toBe(true);
+    expect(wasm.validate(kernelModuleBytes(1, 1))).toBe(true);
+  });
+
+  it('gives bit-identical path-length sums to the node walk, for any row count and lane remainder', () => {
+    const d = 7;
+    const f = IsolationForest.fit(cluster(3000, d, 1), 3000, d, { trees: 37, seed: 5 });
+    const k = kernelOf(f);
+    expect(k).not.toBeNull();
+    for (const n of [0, 1, 7, 8, 9, 63, 64, 65, 1500, 2500]) {
+      const rows = cluster(n, d, 100 + n);
+      const out = new Float64Array(n);
+      k?.pathSums(rows, n, out);
+      expect(Array.from(out)).toEqual(Array.from(referenceSums(f, rows, n)));
+    }
+  });
+
+  it('handles early leaves (constant columns, duplicates, tiny samples), NaN and infinities like the walk', () => {
+    const d = 3;
+    const rows = new Float64Array(300 * d);
+    for (let i = 0; i < 300; i++) {
+      rows[i * d + 1] = i % 3;
+      rows[i * d + 2] = i < 290 ? 0 : i;
+    }
+    for (const params of [{ seed: 1 }, { seed: 2, sampleSize: 5 }, { seed: 3, maxDepth: 3 }]) {
+      const f = IsolationForest.fit(rows, 300, d, params);
+      const probe = Float64Array.from([0, 0, 0, NaN, 1, 2, 0, NaN, 295, Infinity, -Infinity, 1, 0, 2, -1e308]);
+      const all = new Float64Array(rows.length + probe.length);
+      all.set(rows);
+      all.set(probe, rows.length);
+      const n = 305;
+      const out = new Float64Array(n);
+      const k = kernelOf(f);
+      expect(k).not.toBeNull();
+      k?.pathSums(all, n, out);
+      expect(Array.from(out)).toEqual(Array.from(referenceSums(f, all, n)));
+    }
+  });
+
+  it('measures the forest depth and refuses forests deeper than its layout', () => {
+    const f = IsolationForest.fit(cluster(2000, 4, 2), 2000, 4, { trees: 10, seed: 1 });
+    const j = f.toJSON();
+    const feature = int32FromBase64(j.feature);
+    const left = int32FromBase64(j.left);
+    const roots = int32FromBase64(j.roots);
+    expect(forestDepth(feature, left, roots)).toBe(8);
+    // A right-leaning chain of 20 splits.
+    const depth = 20;
+    const nodes = 2 * depth + 1;
+    const cf = new Int32Array(nodes).fill(-1);
+    const cl = new Int32Array(nodes);
+    for (let i = 0, node = 0; i < depth; i++) {
+      cf[node] = 0;
+      cl[node] = 2 * i + 1;
+      node = 2 * i + 2;
+    }
+    expect(forestDepth(cf, cl, Int32Array.of(0))).toBeGreaterThan(14);
+    expect(IsolationForestKernel.create(1, cf, new Float64Array(nodes), cl, Int32Array.of(0))).toBeNull();
+  });
+});
+
+describe('IsolationForest.scoreBatch', () => {
+  it('scores as the previous implementation did (pinned values of a seeded forest)', () => {
+    const d = 6;
+    const f = IsolationForest.fit(cluster(2000, d, 1), 2000, d, { trees: 100, seed: 11 });
+    const rows = cluster(200, d, 21);
+    for (let i = 0; i < 4; i++) rows[i * d + i] = 5 + i;
+    const s = f.scoreBatch(rows, 200);
+    // Computed by the pointer-walk scoreBatch before the WebAssembly kernel existed.
+    expect(Array.from(s.subarray(0, 6))).toEqual([
+      0.5698334276058163, 0.5451168439057552, 0.511492238474072, 0.4977872011482927, 0.3984480909548634,
+      0.4444640264831621,
+    ]);
+    expect(s.reduce((a, b) => a + b, 0)).toBe(90.41948203498697);
+  });
+
+  it('equals scoreOne and the fallback walk on every row, also for a deep forest the kernel refuses', () => {
+    const d = 5;
+    const train = cluster(5000, d, 3);
+    const rows = cluster(700, d, 4);
+    const deep = IsolationForest.fit(train, 5000, d, { trees: 5, sampleSize: 4096, maxDepth: 40, seed: 9 });
+    expect(kernelOf(deep)).toBeNull();
+    for (const f of [IsolationForest.fit(train, 5000, d, { trees: 60, seed: 9 }), deep]) {
+      const batch = f.scoreBatch(rows, 700);
+      const walked = new Float64Array(700);
+      f.pathSumsByWalk(rows, 700, walked);
+      const scale = -1 / (f.treeCount * averagePathLength(f.sampleSize));
+      for (let i = 0; i < 700; i++) {
+        expect(batch[i]).toBe(f.scoreOne(rows, i * d));
+        expect(batch[i]).toBe(Math.pow(2, walked[i] * scale));
+      }
+    }
+  });
+
+  it('rejects a short out array and a bad row count', () => {
+    const f = IsolationForest.fit(cluster(500, 3, 1), 500, 3, { trees: 3 });
+    expect(() => f.scoreBatch(cluster(10, 3, 2), 10, new Float64Array(5))).toThrow(/out has 5 values/);
+    expect(() => f.scoreBatch(cluster(10, 3, 2), -1, new Float64Array(10))).toThrow(/non-negative integer/);
+  });
+});
