@@ -10,7 +10,12 @@ export class ModelFileError extends Error {
 }
 
 export const MODEL_FORMAT = 'netids-model';
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * Version 2: the One-Class SVM's PCA standardises its input and is no longer whitened (γ from the
+ * standardised input); quantile maps rise hyperbolically above calibration. A version-1 file
+ * would score differently, so it is refused: retrain.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 
 /** What a model file holds (JSON). */
 export interface ModelDocument {
@@ -61,7 +66,9 @@ export class TrainedModel {
     const m = doc as Partial<ModelDocument>;
     if (m.format !== MODEL_FORMAT) throw new ModelFileError(`${source}: not a netids model (format "${String(m.format)}")`);
     if (m.formatVersion !== MODEL_FORMAT_VERSION) {
-      throw new ModelFileError(`${source}: model format version ${String(m.formatVersion)} is not supported (this netids reads ${MODEL_FORMAT_VERSION})`);
+      throw new ModelFileError(
+        `${source}: model format version ${String(m.formatVersion)} is not supported (this netids reads ${MODEL_FORMAT_VERSION}): retrain the model (netids train, or start without it to learn a new baseline)`,
+      );
     }
     if (m.featureSchemaVersion !== FEATURE_SCHEMA_VERSION || JSON.stringify(m.featureNames) !== JSON.stringify(FEATURE_NAMES)) {
       throw new ModelFileError(

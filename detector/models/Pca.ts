@@ -2,7 +2,7 @@ import { float64FromBase64, toBase64 } from './base64.js';
 
 export interface PcaJson {
   type: 'Pca';
-  version: 1;
+  version: 2;
   dimension: number;
   components: number;
   residual: boolean;
@@ -11,9 +11,24 @@ export interface PcaJson {
   residualMean: number;
   residualStd: number;
   mean: string;
+  /** Per-input-column divisor applied after centring (all 1 without `standardize`). */
+  columnScale: string;
+  /** Trace of the covariance of the (standardised) input: the total variance over all columns. */
+  totalVariance: number;
   /** Row-major components × dimension matrix of unit eigenvectors, largest eigenvalue first. */
   basis: string;
   eigenvalues: string;
+}
+
+export interface PcaOptions {
+  /** Add the norm of the part the projection leaves out as one more output coordinate (default true). */
+  residual?: boolean;
+  /** Divide components by their standard deviation and standardise the residual norm (default false). */
+  whiten?: boolean;
+  /** Divide each centred input column by its standard deviation first, floored at `minColumnStd` (default false). */
+  standardize?: boolean;
+  /** Floor of each column's standard deviation when standardising (one number or one per column). */
+  minColumnStd?: number | Float64Array;
 }
 
 /**
@@ -21,13 +36,18 @@ export interface PcaJson {
  * the small d of feature vectors). Used to shrink the input of the One-Class SVM, whose scoring
  * cost is proportional to the dimension.
  *
+ * With `standardize`, each centred input column is first divided by its standard deviation on the
+ * fitting rows (floored at `minColumnStd`), as scikit-learn's StandardScaler does before its SVM.
+ *
  * With `residual`, the output gets one more coordinate: the norm of what the projection leaves
- * out (‖x − x̂‖, the "squared prediction error" view). Anomalies often live exactly in those
- * minor directions, so this keeps them visible at the cost of one dimension.
+ * out (‖x − x̂‖, the "squared prediction error" view). Without whitening the output then keeps
+ * distances nearly: ‖x − y‖² ≈ ‖P(x − y)‖² + (r(x) − r(y))² (exact along the components, a lower
+ * bound for the rest), so an RBF kernel on it is close to the kernel on the whole input.
  *
  * With `whiten`, each component is divided by its standard deviation (√eigenvalue) and the
  * residual norm is standardised (mean and standard deviation on the fitting rows), so every
- * output coordinate has unit variance on normal data and an RBF kernel weighs them alike.
+ * output coordinate has unit variance on normal data. This magnifies the directions the fitting
+ * rows barely varied in, which on a short baseline ranks novel-but-normal flows as outliers.
  */
 export class Pca {
   private constructor(
@@ -38,32 +58,58 @@ export class Pca {
     readonly residualMean: number,
     readonly residualStd: number,
     readonly mean: Float64Array,
+    readonly columnScale: Float64Array,
+    readonly totalVariance: number,
     readonly basis: Float64Array,
     readonly eigenvalues: Float64Array,
   ) {
     this.invStd = Float64Array.from(eigenvalues, (e) => (e > 1e-12 ? 1 / Math.sqrt(e) : 1));
+    this.invColumnScale = Float64Array.from(columnScale, (s) => 1 / s);
+    this.centred = new Float64Array(dimension);
   }
 
   private readonly invStd: Float64Array;
+  private readonly invColumnScale: Float64Array;
+  /** Scratch row: the centred (and standardised) input. */
+  private readonly centred: Float64Array;
 
   /** Output dimension: components (+1 with residual). */
   get outputDimension(): number {
     return this.components + (this.residual ? 1 : 0);
   }
 
-  static fit(rows: Float64Array, n: number, d: number, components: number, options: { residual?: boolean; whiten?: boolean } = {}): Pca {
+  static fit(rows: Float64Array, n: number, d: number, components: number, options: PcaOptions = {}): Pca {
     const residual = options.residual ?? true;
-    const whiten = options.whiten ?? true;
+    const whiten = options.whiten ?? false;
     if (n < 2) throw new Error('Pca needs at least 2 rows');
+    if (rows.length < n * d) throw new Error(`rows has ${rows.length} values, expected ${n}×${d}`);
     if (!Number.isInteger(components) || components < 1) throw new Error(`components must be a positive integer, got ${components}`);
+    const floor = options.minColumnStd ?? 0;
+    if (typeof floor !== 'number' && floor.length !== d) throw new Error(`minColumnStd has ${floor.length} values, expected ${d}`);
     const k = Math.min(components, d);
     const mean = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += rows[i * d + j];
     for (let j = 0; j < d; j++) mean[j] /= n;
+    const columnScale = new Float64Array(d).fill(1);
+    if (options.standardize) {
+      const sq = new Float64Array(d);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < d; j++) {
+          const v = rows[i * d + j] - mean[j];
+          sq[j] += v * v;
+        }
+      }
+      for (let j = 0; j < d; j++) {
+        const std = Math.sqrt(sq[j] / n);
+        const min = typeof floor === 'number' ? floor : floor[j];
+        const s = Math.max(std, min);
+        columnScale[j] = s > 1e-12 && Number.isFinite(s) ? s : 1;
+      }
+    }
     const cov = new Float64Array(d * d);
     const x = new Float64Array(d);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) x[j] = rows[i * d + j] - mean[j];
+      for (let j = 0; j < d; j++) x[j] = (rows[i * d + j] - mean[j]) / columnScale[j];
       for (let a = 0; a < d; a++) {
         const xa = x[a];
         if (xa === 0) continue;
@@ -71,12 +117,14 @@ export class Pca {
         for (let b = a; b < d; b++) cov[base + b] += xa * x[b];
       }
     }
+    let totalVariance = 0;
     for (let a = 0; a < d; a++) {
       for (let b = a; b < d; b++) {
         const v = cov[a * d + b] / (n - 1);
         cov[a * d + b] = v;
         cov[b * d + a] = v;
       }
+      totalVariance += cov[a * d + a];
     }
     const { values, vectors } = jacobiEigen(cov, d);
     const order = Array.from({ length: d }, (_, i) => i).sort((a, b) => values[b] - values[a]);
@@ -87,7 +135,7 @@ export class Pca {
       eig[c] = values[col];
       for (let j = 0; j < d; j++) basis[c * d + j] = vectors[j * d + col];
     }
-    const raw = new Pca(d, k, residual, false, 0, 1, mean, basis, eig);
+    const raw = new Pca(d, k, residual, false, 0, 1, mean, columnScale, totalVariance, basis, eig);
     if (!whiten) return raw;
     let resMean = 0;
     let resStd = 1;
@@ -104,26 +152,27 @@ export class Pca {
       resStd = Math.sqrt(Math.max(0, sq / n - resMean * resMean));
       if (!(resStd > 1e-12)) resStd = 1;
     }
-    return new Pca(d, k, residual, true, resMean, resStd, mean, basis, eig);
+    return new Pca(d, k, residual, true, resMean, resStd, mean, columnScale, totalVariance, basis, eig);
   }
 
   /** Project one row at `offset` into `out` at `outOffset` (outputDimension values). */
   projectOne(row: Float64Array, offset: number, out: Float64Array, outOffset: number): void {
-    const { dimension: d, components: k, mean, basis } = this;
+    const { dimension: d, components: k, mean, basis, invColumnScale, centred } = this;
     let total = 0;
+    for (let j = 0; j < d; j++) {
+      const v = (row[offset + j] - mean[j]) * invColumnScale[j];
+      centred[j] = v;
+      total += v * v;
+    }
     let explained = 0;
     for (let c = 0; c < k; c++) {
       let s = 0;
       const base = c * d;
-      for (let j = 0; j < d; j++) s += (row[offset + j] - mean[j]) * basis[base + j];
+      for (let j = 0; j < d; j++) s += centred[j] * basis[base + j];
       explained += s * s;
       out[outOffset + c] = this.whiten ? s * this.invStd[c] : s;
     }
     if (this.residual) {
-      for (let j = 0; j < d; j++) {
-        const v = row[offset + j] - mean[j];
-        total += v * v;
-      }
       const r = Math.sqrt(Math.max(0, total - explained));
       out[outOffset + k] = this.whiten ? (r - this.residualMean) / this.residualStd : r;
     }
@@ -141,7 +190,7 @@ export class Pca {
   toJSON(): PcaJson {
     return {
       type: 'Pca',
-      version: 1,
+      version: 2,
       dimension: this.dimension,
       components: this.components,
       residual: this.residual,
@@ -149,6 +198,8 @@ export class Pca {
       residualMean: this.residualMean,
       residualStd: this.residualStd,
       mean: toBase64(this.mean),
+      columnScale: toBase64(this.columnScale),
+      totalVariance: this.totalVariance,
       basis: toBase64(this.basis),
       eigenvalues: toBase64(this.eigenvalues),
     };
@@ -156,15 +207,18 @@ export class Pca {
 
   static fromJSON(json: PcaJson): Pca {
     if (!json || json.type !== 'Pca') throw new Error('not a Pca model');
-    if (json.version !== 1) throw new Error(`unsupported Pca version ${String(json.version)}`);
+    if (json.version !== 2) throw new Error(`unsupported Pca version ${String(json.version)} (this netids reads 2)`);
     const mean = float64FromBase64(json.mean, 'Pca.mean');
+    const columnScale = float64FromBase64(json.columnScale, 'Pca.columnScale');
     const basis = float64FromBase64(json.basis, 'Pca.basis');
     const eig = float64FromBase64(json.eigenvalues, 'Pca.eigenvalues');
-    if (mean.length !== json.dimension || basis.length !== json.components * json.dimension || eig.length !== json.components) {
+    if (mean.length !== json.dimension || columnScale.length !== json.dimension || basis.length !== json.components * json.dimension || eig.length !== json.components) {
       throw new Error('Pca arrays do not match its dimensions');
     }
+    for (let j = 0; j < columnScale.length; j++) if (!(columnScale[j] > 0) || !Number.isFinite(columnScale[j])) throw new Error(`Pca columnScale[${j}] must be > 0`);
     if (!(json.residualStd > 0) || !Number.isFinite(json.residualMean)) throw new Error('Pca residual statistics invalid');
-    return new Pca(json.dimension, json.components, json.residual === true, json.whiten === true, json.residualMean, json.residualStd, mean, basis, eig);
+    if (!(json.totalVariance >= 0) || !Number.isFinite(json.totalVariance)) throw new Error('Pca totalVariance invalid');
+    return new Pca(json.dimension, json.components, json.residual === true, json.whiten === true, json.residualMean, json.residualStd, mean, columnScale, json.totalVariance, basis, eig);
   }
 }
 

@@ -25,18 +25,35 @@ function knotProbabilities(): Float64Array {
 
 /**
  * Empirical distribution of one model's raw scores on normal (calibration) data, kept as
- * quantile knots. `map(score)` is the fraction of calibration scores below `score`, linearly
- * interpolated between knots: 0 at or below the minimum; above the maximum it rises from
- * 1 − 1/(n+1) towards 1 (exponentially, on the scale of the top 1 % spread), so scores beyond
- * everything seen in calibration still rank among themselves. Ties resolve to the lowest
- * fraction (a score equal to a mass of calibration scores is not treated as rare).
+ * quantile knots. `map(score)` estimates the probability that a normal score is below `score`:
+ * the fraction of calibration scores below it (linearly interpolated between knots) times
+ * n/(n+1), so the calibration maximum maps to `top` = 1 − 1/(n+1), not to 1 (a new normal score
+ * exceeds the largest of n with probability 1/(n+1)). Above the maximum the estimate keeps rising
+ * towards 1, continuously: 1 − (1 − top)/(1 + u), u = (score − max) / spread (spread = the
+ * calibration maximum minus its 99th percentile), a heavy (Pareto-like) tail. So scores beyond
+ * everything seen in calibration still rank among themselves, far outliers stay apart (an
+ * exponential approach is exactly 1 in float64 a few dozen spreads out, which tied them), and
+ * `quantile(p)` has an answer for p above `top` when the calibration set is too small to show it.
+ * Ties resolve to the lowest fraction (a score equal to a mass of calibration scores is not
+ * treated as rare).
  */
 export class QuantileMap {
+  /** Estimated probability at the calibration maximum: n/(n+1). */
+  readonly top: number;
+  private readonly spread: number;
+
   private constructor(
     readonly sampleCount: number,
     private readonly probs: Float64Array,
     private readonly values: Float64Array,
-  ) {}
+  ) {
+    this.top = sampleCount / (sampleCount + 1);
+    const k = values.length;
+    let spread = values[k - 1] - this.knotQuantile(0.99);
+    if (!(spread > 0)) spread = values[k - 1] - values[0];
+    if (!(spread > 0)) spread = Math.max(Math.abs(values[k - 1]), 1e-9);
+    this.spread = spread;
+  }
 
   static fit(scores: Float64Array): QuantileMap {
     const n = scores.length;
@@ -49,34 +66,37 @@ export class QuantileMap {
     return new QuantileMap(n, probs, values);
   }
 
-  /** Score at probability `p` (inverse of map). */
+  /** Score at probability `p` (inverse of map); beyond `top` on the extrapolated tail, +∞ at 1. */
   quantile(p: number): number {
-    const { probs, values } = this;
+    const { values, top } = this;
     if (p <= 0) return values[0];
-    if (p >= 1) return values[values.length - 1];
+    if (p >= 1) return Infinity;
+    if (p > top) return values[values.length - 1] + this.spread * ((1 - top) / (1 - p) - 1);
+    return this.knotQuantile(p / top);
+  }
+
+  /** Score at fraction `f` of the calibration scores (knots only). */
+  private knotQuantile(f: number): number {
+    const { probs, values } = this;
+    if (f <= 0) return values[0];
+    if (f >= 1) return values[values.length - 1];
     let lo = 0;
     let hi = probs.length - 1;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (probs[mid] <= p) lo = mid;
+      if (probs[mid] <= f) lo = mid;
       else hi = mid;
     }
-    return values[lo] + ((values[hi] - values[lo]) * (p - probs[lo])) / (probs[hi] - probs[lo]);
+    return values[lo] + ((values[hi] - values[lo]) * (f - probs[lo])) / (probs[hi] - probs[lo]);
   }
 
-  /** Fraction of calibration scores below `score`, in [0, 1]. NaN maps to NaN. */
+  /** Estimated probability that a normal score is below `score`, in [0, 1]. NaN maps to NaN. */
   map(score: number): number {
-    const { probs, values } = this;
+    const { probs, values, top } = this;
     const k = values.length;
     if (Number.isNaN(score)) return NaN;
     if (score <= values[0]) return 0;
-    if (score > values[k - 1]) {
-      // Beyond the largest calibration score: approach 1 smoothly so extreme scores still rank.
-      const top = 1 - 1 / (this.sampleCount + 1);
-      const spread = values[k - 1] - this.quantile(0.99);
-      if (!(spread > 0)) return top;
-      return top + (1 - top) * (1 - Math.exp(-(score - values[k - 1]) / spread));
-    }
+    if (score > values[k - 1]) return 1 - (1 - top) / (1 + (score - values[k - 1]) / this.spread);
     // First knot ≥ score.
     let lo = 0;
     let hi = k - 1;
@@ -85,9 +105,9 @@ export class QuantileMap {
       if (values[mid] >= score) hi = mid;
       else lo = mid + 1;
     }
-    if (values[lo] === score) return probs[lo];
+    if (values[lo] === score) return probs[lo] * top;
     const a = lo - 1;
-    return probs[a] + ((probs[lo] - probs[a]) * (score - values[a])) / (values[lo] - values[a]);
+    return (probs[a] + ((probs[lo] - probs[a]) * (score - values[a])) / (values[lo] - values[a])) * top;
   }
 
   mapBatch(scores: Float64Array, out: Float64Array = new Float64Array(scores.length)): Float64Array {

@@ -80,7 +80,7 @@ describe('Ensemble', () => {
     expect(Array.from(b.combined)).toEqual(Array.from(a.combined));
     expect(Array.from(b.flags)).toEqual(Array.from(a.flags));
     expect(copy.threshold).toBe(model.threshold);
-    expect(() => Ensemble.fromJSON({ ...model.toJSON(), version: 9 as 1 })).toThrow(/version 9/);
+    expect(() => Ensemble.fromJSON({ ...model.toJSON(), version: 9 as 2 })).toThrow(/version 9/);
     expect(() => Ensemble.fromJSON({ ...model.toJSON(), featureCount: 3 })).toThrow(/dimension/);
   });
 

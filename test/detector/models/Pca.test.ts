@@ -60,6 +60,54 @@ describe('Pca', () => {
     expect(off[1]).toBeGreaterThan(10);
   });
 
+  it('standardises columns (with a floor) and, not whitened, nearly keeps distances', () => {
+    // Column 0 spread 1 000, column 1 spread 1, column 2 constant: standardised, they weigh alike,
+    // and the constant one gets the floor instead of a division by zero.
+    const rng = new SeededRandom(3);
+    const m = 5000;
+    const r = new Float64Array(m * 3);
+    for (let i = 0; i < m; i++) {
+      r[i * 3] = 1000 * rng.gaussian();
+      r[i * 3 + 1] = rng.gaussian();
+      r[i * 3 + 2] = 7;
+    }
+    const p = Pca.fit(r, m, 3, 1, { residual: true, standardize: true, minColumnStd: 0.5 });
+    expect(p.whiten).toBe(false);
+    expect(p.columnScale[0]).toBeCloseTo(1000, -2);
+    expect(p.columnScale[1]).toBeCloseTo(1, 1);
+    expect(p.columnScale[2]).toBe(0.5);
+    expect(p.totalVariance).toBeCloseTo(2, 1);
+    // Distances in the output (1 component + residual norm) against the standardised input.
+    const out = p.project(r, m);
+    const z = (i: number, j: number): number => (r[i * 3 + j] - p.mean[j]) / p.columnScale[j];
+    let sumFull = 0;
+    let sumReduced = 0;
+    for (let i = 0; i < 1000; i++) {
+      const a = i;
+      const b = i + 1000;
+      let full = 0;
+      for (let j = 0; j < 3; j++) full += (z(a, j) - z(b, j)) ** 2;
+      const reduced = (out[a * 2] - out[b * 2]) ** 2 + (out[a * 2 + 1] - out[b * 2 + 1]) ** 2;
+      expect(reduced).toBeLessThanOrEqual(full + 1e-9); // a lower bound…
+      sumFull += full;
+      sumReduced += reduced;
+    }
+    // …exact along the kept component (expected squared distance 2), and the residual norm keeps
+    // 2 − 4/π of the other's 2: about (2 + 0.73) / 4 = 0.68 of the total. The whitened output
+    // would instead weigh a direction by the inverse of its spread.
+    expect(sumReduced / sumFull).toBeGreaterThan(0.6);
+    expect(sumReduced / sumFull).toBeLessThan(0.8);
+    // A change in the column that was constant stands out in the residual, by (9 − 7) / 0.5 = 4.
+    const o = new Float64Array(2);
+    p.projectOne(Float64Array.from([p.mean[0], p.mean[1], 9]), 0, o, 0);
+    expect(Math.hypot(o[0], o[1])).toBeCloseTo(4, 6);
+  });
+
+  it('refuses a Pca model of an older version', () => {
+    const j = Pca.fit(rows, n, 3, 2).toJSON();
+    expect(() => Pca.fromJSON({ ...j, version: 1 as 2 })).toThrow(/version 1/);
+  });
+
   it('round-trips through JSON text exactly', () => {
     const p = Pca.fit(rows, n, 3, 2);
     const copy = Pca.fromJSON(JSON.parse(JSON.stringify(p.toJSON())));

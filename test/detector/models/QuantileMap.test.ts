@@ -26,6 +26,16 @@ describe('QuantileMap', () => {
     expect(c).toBeLessThanOrEqual(1);
   });
 
+  it('keeps far outliers apart instead of tying them at 1', () => {
+    // An exponential approach reached exactly 1 in float64 a few dozen spreads past the maximum,
+    // so every far attack tied with every other (and ranking within them was lost).
+    const small = QuantileMap.fit(Float64Array.from({ length: 200 }, (_, i) => i / 200));
+    const far = [1.5, 10, 1e3, 1e6, 1e9].map((s) => small.map(s));
+    for (let i = 1; i < far.length; i++) expect(far[i]).toBeGreaterThan(far[i - 1]);
+    expect(far[far.length - 1]).toBeLessThan(1);
+    expect(small.map(Infinity)).toBe(1);
+  });
+
   it('inverts with quantile()', () => {
     for (const p of [0.1, 0.5, 0.9, 0.99, 0.999, 0.9999]) expect(q.map(q.quantile(p))).toBeCloseTo(p, 6);
   });
