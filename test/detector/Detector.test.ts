@@ -91,6 +91,21 @@ describe('Detector', () => {
     expect(scans[0].reasons[0].text).toMatch(/usually/);
   });
 
+  it('raises an Unknown when every model puts a flow no rule names far out', async () => {
+    const detector = await trainedDetector();
+    const raised: Anomaly[] = [];
+    detector.on('anomaly', (a: Anomaly, isNew: boolean) => isNew && raised.push(a));
+    // ICMP carrying a megabyte each way: no kind rule matches, and nothing in the baseline is like it.
+    const odd = makeFlow(
+      { src: '10.0.0.9', dst: '10.0.0.100', protocol: 1, srcPort: 0, dstPort: 0, firstSeen: 1_000_300, lastSeen: 1_000_310 },
+      { is_icmp: 1, duration_s: 10, fwd_packets: 1000, bwd_packets: 1000, fwd_bytes: 1e6, bwd_bytes: 1e6, fwd_len_mean: 1000, bwd_len_mean: 1000, packets_per_s: 200, bytes_per_s: 2e5 },
+    );
+    const [scored] = detector.ingest([odd]);
+    expect(scored.anomalous).toBe(true);
+    expect(raised.map((a) => a.kind)).toEqual(['Unknown']);
+    expect(detector.counters.weakUnknown).toBe(0);
+  });
+
   it('counts bad vectors by reason and keeps going', async () => {
     const detector = await trainedDetector();
     const nan = normalFlow(1_000_300);
