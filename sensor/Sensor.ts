@@ -173,8 +173,8 @@ export class Sensor {
     }
     this.ended[reason]++;
     const record: FlowRecord = {
-      src: t.srcAddr[slot],
-      dst: t.dstAddr[slot],
+      src: t.srcAddrOf(slot),
+      dst: t.dstAddrOf(slot),
       srcPort: t.srcPortOf(slot),
       dstPort: t.dstPortOf(slot),
       protocol: t.protocolOf(slot),

@@ -1,3 +1,8 @@
+import { AddressFormatter } from './AddressFormatter.js';
+
+/** Formats the addresses of decoded packets when asked (shared: its cache serves every packet). */
+const formatter = new AddressFormatter();
+
 /**
  * One decoded packet: the contract between decode and the flow table.
  *
@@ -15,9 +20,13 @@ export class DecodedPacket {
 
   /** 4 or 6 when an IP header was decoded, else 0 (ARP, unknown ethertype, …). */
   ipVersion = 0;
-  /** Textual addresses: dotted quad, or RFC 5952 compressed IPv6. Empty when ipVersion is 0. */
-  src = '';
-  dst = '';
+  /**
+   * Text given to `src` / `dst` (hand-made packets); '' to format from the header bytes. The
+   * decoder leaves these empty: addresses are formatted only when read, which the flow table
+   * does not do per packet (it keys flows by the address words).
+   */
+  private srcText = '';
+  private dstText = '';
   /** IANA protocol number of the transport header: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, else the raw next header. */
   protocol = 0;
   /** TCP/UDP ports; for ICMP/ICMPv6 srcPort = type, dstPort = code. */
@@ -37,6 +46,41 @@ export class DecodedPacket {
   l4Offset = -1;
   /** VLAN id of the outermost 802.1Q tag, 0 when untagged. */
   vlan = 0;
+
+  /**
+   * Source address as text: dotted quad, or RFC 5952 compressed IPv6; '' when ipVersion is 0.
+   * Formatted from the header bytes when read (read it during the sink call, while `buf` holds
+   * this packet), unless text was assigned.
+   */
+  get src(): string {
+    return this.srcText !== '' ? this.srcText : this.addressAt(this.ipVersion === 4 ? 12 : 8);
+  }
+
+  set src(text: string) {
+    this.srcText = text;
+  }
+
+  /** Destination address as text (as `src`). */
+  get dst(): string {
+    return this.dstText !== '' ? this.dstText : this.addressAt(this.ipVersion === 4 ? 16 : 24);
+  }
+
+  set dst(text: string) {
+    this.dstText = text;
+  }
+
+  /** Forgets assigned address text (the decoder calls this for every packet). */
+  clearAddressText(): void {
+    this.srcText = '';
+    this.dstText = '';
+  }
+
+  private addressAt(rel: number): string {
+    const o = this.l3Offset;
+    const v = this.ipVersion;
+    if (o < 0 || (v !== 4 && v !== 6) || o + rel + (v === 4 ? 4 : 16) > this.buf.length) return '';
+    return v === 4 ? formatter.ipv4(this.buf, o + rel) : formatter.ipv6(this.buf, o + rel);
+  }
 }
 
 export const TCP_FIN = 0x01;

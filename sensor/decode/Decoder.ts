@@ -1,4 +1,3 @@
-import { AddressFormatter } from './AddressFormatter.js';
 import { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './DecodedPacket.js';
 
 /** pcap LINKTYPE_* values the decoder reads. */
@@ -39,7 +38,7 @@ const MAX_NFLOG_TLVS = 64;
 /**
  * Decodes link, network and transport headers of one captured packet into a reused
  * {@link DecodedPacket}: zero-copy (byte reads at offsets into the capture buffer), no allocation
- * per packet beyond address strings, which come from a small cache when seen recently.
+ * per packet (address text is formatted only when `src` / `dst` are read).
  *
  * Link types: Ethernet (802.1Q / 802.1ad / 0x9100 VLAN stacks, PPPoE session, MPLS), Linux cooked
  * SLL and SLL2, raw IP (101, 12, 14), IPv4 (228), IPv6 (229), BSD NULL (0) and OpenBSD LOOP (108),
@@ -74,7 +73,6 @@ export class Decoder {
   /** IPv4 and IPv6 fragments (first and later ones). */
   fragments = 0;
 
-  private readonly addr = new AddressFormatter();
   /** Buffer position one past the packet as it was on the wire (for offload-zeroed lengths). */
   private wireEnd = 0;
 
@@ -94,8 +92,7 @@ export class Decoder {
     out.wireLen = wireLen;
     out.buf = buf;
     out.ipVersion = 0;
-    out.src = '';
-    out.dst = '';
+    out.clearAddressText();
     out.protocol = 0;
     out.srcPort = 0;
     out.dstPort = 0;
@@ -297,8 +294,6 @@ export class Decoder {
     out.l3Offset = p;
     out.ipLen = total;
     out.protocol = proto;
-    out.src = this.addr.ipv4(b, p + 12);
-    out.dst = this.addr.ipv4(b, p + 16);
     const frag = (b[p + 6] << 8) | b[p + 7];
     if (frag & 0x3fff) {
       this.fragments++;
@@ -321,8 +316,6 @@ export class Decoder {
     out.ipVersion = 6;
     out.l3Offset = p;
     out.ipLen = plen + 40;
-    out.src = this.addr.ipv6(b, p + 8);
-    out.dst = this.addr.ipv6(b, p + 24);
     let q = p + 40;
     let remaining = plen;
     for (let n = 0; ; n++) {

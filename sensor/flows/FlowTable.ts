@@ -9,6 +9,7 @@ import {
   TCP_SYN,
   TCP_URG,
 } from '../decode/DecodedPacket.js';
+import { AddressFormatter } from '../decode/AddressFormatter.js';
 import type { FlowEndReason } from './FlowRecord.js';
 import { FlowTableConfig, resolveFlowTableConfig } from './FlowTableConfig.js';
 import type { FlowTableObserver } from './FlowTableObserver.js';
@@ -108,9 +109,6 @@ export class FlowTable {
   readonly f64: Float64Array;
   /** Uint32 fields of every slot (U32_STRIDE per slot), the flow key first. */
   readonly u32: Uint32Array;
-  /** Initiator and responder addresses as text (from the flow's first packet). */
-  readonly srcAddr: string[] = [];
-  readonly dstAddr: string[] = [];
 
   private readonly buckets: Int32Array;
   private readonly bucketMask: number;
@@ -125,6 +123,7 @@ export class FlowTable {
   private readonly activeTimeout: number;
   private readonly key = new PacketKey();
   private readonly observer: FlowTableObserver;
+  private readonly addressText = new AddressFormatter();
 
   /** Latest packet time seen (or given to advance). */
   clock = -Infinity;
@@ -321,6 +320,21 @@ export class FlowTable {
     return slot >= 0 && slot < this.highWater && this.free[slot] === 0;
   }
 
+  /**
+   * Initiator's address as text (dotted quad, or RFC 5952 IPv6), formatted from the flow key when
+   * asked (not per packet): canonical text, also for a hand-made packet whose text was not.
+   */
+  srcAddrOf(slot: number): string {
+    const k = slot * U32_STRIDE;
+    return this.addressText.fromWords(this.u32, k, (this.u32[k + 9] >>> 8) & 0xff);
+  }
+
+  /** Responder's address as text. */
+  dstAddrOf(slot: number): string {
+    const k = slot * U32_STRIDE;
+    return this.addressText.fromWords(this.u32, k + 4, (this.u32[k + 9] >>> 8) & 0xff);
+  }
+
   /** IANA protocol number of the flow in `slot`. */
   protocolOf(slot: number): number {
     return this.u32[slot * U32_STRIDE + U_META] & 0xff;
@@ -393,8 +407,6 @@ export class FlowTable {
           : CLS_OTHER;
     u[k + U_META] = (proto & 0xff) | (cls << 8);
     u[k + U_PORTS] = ((pkt.srcPort << 16) | pkt.dstPort) >>> 0;
-    this.srcAddr[slot] = pkt.src;
-    this.dstAddr[slot] = pkt.dst;
     this.f64[slot * F64_STRIDE + F_OBSERVER] = 0;
     this.resetRecord(slot, now);
     return slot;
@@ -451,8 +463,6 @@ export class FlowTable {
       while ((u[s * U32_STRIDE + U_CHAIN] | 0) !== slot) s = u[s * U32_STRIDE + U_CHAIN] | 0;
       u[s * U32_STRIDE + U_CHAIN] = u[k + U_CHAIN];
     }
-    this.srcAddr[slot] = '';
-    this.dstAddr[slot] = '';
     this.freeSlots[this.freeTop++] = slot;
     this.active--;
   }

@@ -33,8 +33,8 @@ function harness(config: Partial<FlowTableConfig> = {}) {
       ended.push({
         reason,
         at,
-        src: table.srcAddr[slot],
-        dst: table.dstAddr[slot],
+        src: table.srcAddrOf(slot),
+        dst: table.dstAddrOf(slot),
         srcPort: table.srcPortOf(slot),
         dstPort: table.dstPortOf(slot),
         protocol: table.protocolOf(slot),
@@ -293,6 +293,14 @@ describe('FlowTable', () => {
     h.add({ ts: 1, src: '2001:db8::1:0:0:2', dst: '2001:db8::1', srcPort: 2, dstPort: 1, flags: TCP_ACK });
     expect(h.packets.map((p) => p.isNew)).toEqual([true, false, true, false]);
     expect(h.packets.map((p) => p.forward)).toEqual([true, false, true, false]);
+    // Record addresses are formatted from the key: canonical text whichever form came in.
+    h.table.flush();
+    expect(h.ended.map((e) => [e.src, e.dst])).toEqual(
+      expect.arrayContaining([
+        [C, S],
+        ['2001:db8::1', '2001:db8::1:0:0:2'],
+      ]),
+    );
   });
 
   it('does not confuse IPv4 with IPv4-mapped IPv6, nor TCP with UDP on the same ports', () => {
@@ -302,6 +310,12 @@ describe('FlowTable', () => {
     h.add({ ts: 0, src: C, dst: S, srcPort: 1, dstPort: 2, protocol: PROTO_UDP });
     expect(h.packets.map((p) => p.isNew)).toEqual([true, true, true]);
     expect(h.table.active).toBe(3);
+    h.table.flush();
+    expect(h.ended.map((e) => [e.src, e.dst])).toEqual([
+      [C, S],
+      ['::ffff:10.0.0.1', '::ffff:10.0.0.2'],
+      [C, S],
+    ]);
   });
 
   it('treats a timestamp going backwards as the latest time seen', () => {
