@@ -218,7 +218,10 @@ export class FlowTable {
     const f64 = this.f64;
     let firstOfRecord = isNew;
     if (isNew) {
-      slot = this.create(pkt, h, fwdPorts, pw, now, flags);
+      // A TCP flow first seen at its SYN-ACK was started by the other side (its SYN was missed,
+      // or it belongs to a flood of SYNs from many ports): orient it from that side.
+      forward = !(pkt.protocol === PROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK));
+      slot = this.create(pkt, h, forward ? fwdPorts : revPorts, pw, now, flags, forward);
     } else if (now - f64[slot * F64_STRIDE + F_START] >= this.activeTimeout) {
       this.observer.onFlowEnd(slot, 'active', now);
       this.resetRecord(slot, now);
@@ -380,7 +383,7 @@ export class FlowTable {
     }
   }
 
-  private create(pkt: DecodedPacket, h: number, ports: number, protoWord: number, now: number, flags: number): number {
+  private create(pkt: DecodedPacket, h: number, ports: number, protoWord: number, now: number, flags: number, forward: boolean): number {
     if (this.active === this.capacity) this.evictOldest(now);
     const slot = this.freeTop > 0 ? this.freeSlots[--this.freeTop] : this.highWater++;
     this.active++;
@@ -389,7 +392,8 @@ export class FlowTable {
     const k = slot * U32_STRIDE;
     u.fill(0, k, k + U32_STRIDE);
     const a = this.key.addr;
-    for (let i = 0; i < 8; i++) u[k + i] = a[i];
+    const flip = forward ? 0 : 4;
+    for (let i = 0; i < 8; i++) u[k + i] = a[(i + flip) & 7];
     u[k + 8] = ports;
     u[k + 9] = protoWord;
     u[k + U_HASH] = h;
@@ -406,7 +410,7 @@ export class FlowTable {
           ? CLS_UDP_UNANSWERED
           : CLS_OTHER;
     u[k + U_META] = (proto & 0xff) | (cls << 8);
-    u[k + U_PORTS] = ((pkt.srcPort << 16) | pkt.dstPort) >>> 0;
+    u[k + U_PORTS] = forward ? ((pkt.srcPort << 16) | pkt.dstPort) >>> 0 : ((pkt.dstPort << 16) | pkt.srcPort) >>> 0;
     this.f64[slot * F64_STRIDE + F_OBSERVER] = 0;
     this.resetRecord(slot, now);
     return slot;

@@ -161,6 +161,15 @@ describe('FlowTable', () => {
     expect(h.packets[2].isNew).toBe(true); // the packet after the timeout starts a new flow
   });
 
+  it('orients a flow first seen at its SYN-ACK from the side that sent the SYN', () => {
+    const h = harness({});
+    h.add(tcp(0, TCP_SYN | TCP_ACK, 0, true)); // server → client; the SYN was not captured
+    h.add(tcp(0.001, TCP_RST, 0, false)); // client → server
+    expect(h.ended).toHaveLength(1);
+    const [e] = h.ended;
+    expect([e.src, e.srcPort, e.dstPort, e.f.fwd_packets, e.f.bwd_packets, e.f.handshake_complete]).toEqual([C, 40000, 80, 1, 1, 0]);
+  });
+
   it('ends an unanswered UDP flow after the short timeout, so floods are scored within seconds', () => {
     const h = harness({ synTimeoutS: 3, udpIdleTimeoutS: 30 });
     for (let i = 0; i < 100; i++) h.add({ ts: i * 0.001, src: C, dst: S, protocol: PROTO_UDP, srcPort: 1000 + i, dstPort: 9999 });
