@@ -55,7 +55,9 @@ export function renderConfig(namespace: string, name: string, headlessService: s
       training,
       alerting: { targetFpr: spec.alerting.targetFalsePositiveRate, minScore: spec.alerting.minScore },
       anomalies: { maxKept: spec.anomalies.maxKept, ttlS: durationSeconds(spec.anomalies.ttl), writesPerMinute: spec.anomalies.writesPerMinute },
-      exclusions: { cidrs: [...spec.exclusions.cidrs], ports: [...spec.exclusions.ports] },
+      // netids's own sensor→detector stream is a long one-way bulk flow: left out, or every
+      // sensor would report it as an exfiltration.
+      exclusions: { cidrs: [...spec.exclusions.cidrs], ports: [...new Set([...spec.exclusions.ports, DETECTOR_GRPC_PORT])] },
     },
   };
 }

@@ -60,7 +60,7 @@ describe('renderConfig against the services\' schemas', () => {
       model: { iforest: { trees: 150, sampleSize: 128 }, ocsvm: { nu: 0.02, gamma: 0.5 } },
       alerting: { targetFpr: 0.005, minScore: 0.8 },
       anomalies: { maxKept: 42, ttlS: 7_200, writesPerMinute: 12 },
-      exclusions: { cidrs: ['10.96.0.0/12', 'fd00::/8'], ports: [53, 123] },
+      exclusions: { cidrs: ['10.96.0.0/12', 'fd00::/8'], ports: [53, 123, 9000] },
     });
   });
 
