@@ -33,6 +33,9 @@ const F = {
 /** Ports of services that take passwords (ssh, telnet, ftp, smtp submission, pop3, imap, rdp, vnc, mysql, postgres). */
 export const AUTH_PORTS: ReadonlySet<number> = new Set([21, 22, 23, 110, 143, 587, 993, 995, 3306, 3389, 5432, 5900]);
 
+/** Packets per distinct port (~10 s) from a source to a destination above which it floods rather than scans. */
+const FLOOD_PACKETS_PER_PORT = 10;
+
 /** Thresholds of the kind rules; documented defaults, overridable. */
 export interface KindRules {
   /** Packets per second that make a flood (SYN or UDP) from one source or into one destination. */
@@ -66,7 +69,9 @@ export const DEFAULT_KIND_RULES: KindRules = {
  * 1. SynFlood — a TCP flow without a completed handshake while its source (or its destination,
  *    for spoofed floods) moves ≥ floodPacketsPerSecond and most SYNs go unanswered
  *    (~10 s share ≥ 0.5), or the rate alone is 4× the bar; and it hammers few ports on few hosts
- *    (else it is a scan or a sweep).
+ *    (else it is a scan or a sweep). "Few ports" also holds when the pair sent ≥ 10 packets per
+ *    port it touched (~10 s): a scan sends one or two per port, so a flood that follows a scan of
+ *    the same host is still a flood while the scan's ports linger in the ~10 s count.
  * 2. UdpFlood — an unanswered UDP flow whose source→destination rate is ≥ floodPacketsPerSecond.
  * 3. Exfiltration — the initiator sent ≥ exfilBytes in the flow and at least 10× what it got back.
  * 4. DnsTunnel — UDP to port 53 with mean query size ≥ dnsTunnelQueryBytes, or a source querying
@@ -86,9 +91,10 @@ export function classifyKind(record: FlowRecord, rules: KindRules = DEFAULT_KIND
   const tcp = f[F.isTcp] === 1;
   const udp = f[F.isUdp] === 1;
   const fewPorts = f[F.pairPorts10] < rules.scanPorts;
+  const hammering = f[F.pairPktRate10] * 10 >= FLOOD_PACKETS_PER_PORT * f[F.pairPorts10];
   // ~1 s: a sweep's context lingers in the ~10 s window long after it stopped.
   const fewHosts = f[F.srcHosts1] < rules.sweepHosts;
-  if (tcp && f[F.handshake] === 0 && f[F.syn] > 0 && fewPorts && fewHosts) {
+  if (tcp && f[F.handshake] === 0 && f[F.syn] > 0 && (fewPorts || hammering) && fewHosts) {
     const rate = Math.max(f[F.srcPktRate1], f[F.dstInPktRate1], 2 * f[F.srcPktRate10], 2 * f[F.dstInPktRate10]);
     const unanswered = Math.max(f[F.srcSynUnanswered10], f[F.dstInSynUnanswered10]);
     if ((rate >= flood && unanswered >= 0.5) || rate >= 4 * flood) return 'SynFlood';

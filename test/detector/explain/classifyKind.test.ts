@@ -15,6 +15,14 @@ describe('classifyKind', () => {
     const f = makeFlow({}, { is_tcp: 1, syn_count: 1, src_pkt_rate_1s: 3000, src_syn_unanswered_10s: 0.9, pair_dst_ports_10s: 900, src_dst_ports_10s: 900 });
     expect(classifyKind(f)).toBe('PortScan');
   });
+  it('calls a flood a SynFlood even right after a scan of the same host, while the scan\'s ports linger in the ~10 s count', () => {
+    // nmap scanned 2000 ports, then hping3 floods port 80 at ~30 k packets/s: ~15 packets per port after 1 s.
+    const flood = makeFlow({}, { is_tcp: 1, syn_count: 1, src_pkt_rate_1s: 30_000, pair_pkt_rate_10s: 3000, pair_dst_ports_10s: 2000, src_dst_ports_10s: 2000 });
+    expect(classifyKind(flood)).toBe('SynFlood');
+    // The scan itself: one or two packets per port.
+    const scan = makeFlow({}, { is_tcp: 1, syn_count: 1, src_pkt_rate_1s: 3000, pair_pkt_rate_10s: 300, pair_dst_ports_10s: 2000, src_dst_ports_10s: 2000 });
+    expect(classifyKind(scan)).toBe('PortScan');
+  });
   it('calls many hosts a HostSweep', () => {
     expect(classifyKind(makeFlow({ protocol: 1 }, { is_icmp: 1, src_dst_hosts_10s: 40, pair_dst_ports_10s: 1 }))).toBe('HostSweep');
   });
