@@ -29,6 +29,8 @@ export interface OperatorOptions {
   resyncMs?: number;
   rateLimiter?: RateLimiterOptions;
   detectorClusterRole?: string;
+  /** See ControllerOptions.podReaderClusterRole. */
+  podReaderClusterRole?: string;
 }
 
 /**
@@ -103,6 +105,7 @@ export class Operator {
       namespace: this.o.watchNamespace,
       defaultImage: this.o.image,
       detectorClusterRole: this.o.detectorClusterRole,
+      podReaderClusterRole: this.o.podReaderClusterRole,
       workers: this.o.workers,
       resyncMs: this.o.resyncMs,
       rateLimiter: this.o.rateLimiter,

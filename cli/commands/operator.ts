@@ -18,6 +18,7 @@ const OperatorConfig = z
     metricsPort: z.number().int().min(0).max(65535).default(METRICS_PORT),
     workers: z.number().int().min(1).max(32).default(2),
     detectorClusterRole: z.string().min(1).default('netids-detector'),
+    podReaderClusterRole: z.string().optional(),
   })
   .strict();
 
@@ -38,6 +39,9 @@ Flags:
   --metrics-port PORT      /metrics, /healthz, /readyz (default ${METRICS_PORT})
   --workers N              parallel reconciles (default 2)
   --detector-cluster-role  ClusterRole bound to detector pods (default netids-detector)
+  --pod-reader-cluster-role ROLE
+                           ClusterRole (pods list/watch) bound cluster-wide to each detector so
+                           anomalies name pods of every namespace (default: none, own namespace)
 Environment: NETIDS_<SETTING> (e.g. NETIDS_IMAGE), NETIDS_LOG_LEVEL.`;
 
 const command: Command = {
@@ -60,6 +64,7 @@ const command: Command = {
           'metrics-port': { type: 'string' },
           workers: { type: 'string' },
           'detector-cluster-role': { type: 'string' },
+          'pod-reader-cluster-role': { type: 'string' },
         },
         allowPositionals: false,
       });
@@ -81,6 +86,7 @@ const command: Command = {
         metricsPort: v['metrics-port'],
         workers: v.workers,
         detectorClusterRole: v['detector-cluster-role'],
+        podReaderClusterRole: v['pod-reader-cluster-role'],
       },
     });
     const logger = createLogger().child({ component: 'operator' });

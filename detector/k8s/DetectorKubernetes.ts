@@ -12,7 +12,7 @@ import { StatusSummaryPatcher } from './StatusSummaryPatcher.js';
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export interface DetectorKubernetesOptions {
-  /** The NetworkIDS this detector serves; its namespace is where Anomalies go and pods are watched. */
+  /** The NetworkIDS this detector serves; its namespace is where Anomalies go. */
   networkids: { namespace: string; name: string };
   /** A kubeconfig file; without it, the in-cluster config. */
   kubeconfig?: string;
@@ -21,8 +21,8 @@ export interface DetectorKubernetesOptions {
 }
 
 /**
- * The detector's Kubernetes side: names the pods behind addresses (PodResolver, pods of its own
- * namespace only, as its RBAC allows), writes each aggregated anomaly as an Anomaly resource
+ * The detector's Kubernetes side: names the pods behind addresses (PodResolver: pods of every
+ * namespace where its RBAC allows, else of its own namespace), writes each aggregated anomaly as an Anomaly resource
  * (AnomalyWriter) and keeps the NetworkIDS status' model and anomaly summary current
  * (StatusSummaryPatcher). Attached to a Detector's 'anomaly' and 'model' events.
  */
@@ -53,7 +53,7 @@ export class DetectorKubernetes {
     const log = o.logger.child({ component: 'detector-k8s' });
     const { namespace, name } = o.networkids;
     this.client = KubeClient.load({ kubeconfig: o.kubeconfig });
-    this.pods = new PodResolver({ client: this.client, namespace, logger: log });
+    this.pods = new PodResolver({ client: this.client, namespace, allNamespaces: true, logger: log });
     this.status = new StatusSummaryPatcher({ client: this.client, namespace, name, logger: log });
     this.writer = new AnomalyWriter({
       client: this.client,

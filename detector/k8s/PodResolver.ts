@@ -1,4 +1,6 @@
 import { Informer } from '../../lib/k8s/Informer.js';
+import { delay, exponentialBackoffMs } from '../../lib/k8s/Backoff.js';
+import { KubeApiError } from '../../lib/k8s/KubeApiError.js';
 import type { KubeClient } from '../../lib/k8s/KubeClient.js';
 import type { KubeObject } from '../../lib/k8s/KubeObject.js';
 import { resourcePath } from '../../lib/k8s/resourcePath.js';
@@ -7,8 +9,13 @@ import { evictions } from '../../lib/metrics.js';
 
 export interface PodResolverOptions {
   client: KubeClient;
-  /** Watch pods of this namespace only ('' or absent: all namespaces; needs cluster-wide read). */
+  /**
+   * Watch pods of this namespace ('' or absent: all namespaces; needs cluster-wide read). With
+   * `allNamespaces`, the namespace to fall back to when cluster-wide reads are forbidden.
+   */
   namespace?: string;
+  /** Try every namespace first (RBAC permitting), so pods outside `namespace` are named too. */
+  allNamespaces?: boolean;
   /** Most IP → pod entries kept; beyond it new pods are not indexed (counted as evictions{table="pods"}). */
   maxEntries?: number;
   resyncMs?: number;
@@ -26,34 +33,59 @@ interface SlimPod extends KubeObject {
  * finished pods (their IP may already belong to another pod). Only names and IPs are cached.
  */
 export class PodResolver {
-  private readonly informer: Informer<SlimPod>;
+  private informer: Informer<SlimPod> | null = null;
   private readonly byIp = new Map<string, string>();
   private readonly maxEntries: number;
+  /** The namespace watched once started ('' : all). */
+  scope = '';
+  private readonly stopping = new AbortController();
 
-  constructor(options: PodResolverOptions) {
-    this.maxEntries = options.maxEntries ?? 100_000;
-    this.informer = new Informer<SlimPod>(options.client, resourcePath('Pod', options.namespace || undefined), {
+  constructor(private readonly o: PodResolverOptions) {
+    this.maxEntries = o.maxEntries ?? 100_000;
+  }
+
+  /** Starts the watch (every namespace if asked for and allowed, else `namespace`); resolves once synced. */
+  async start(): Promise<void> {
+    if (this.informer) return;
+    this.scope = this.o.allNamespaces && (await this.mayListAllNamespaces()) ? '' : (this.o.namespace ?? '');
+    if (this.stopping.signal.aborted) return;
+    const informer = new Informer<SlimPod>(this.o.client, resourcePath('Pod', this.scope || undefined), {
       name: 'pods',
       // The API server filters host-network pods out before they reach us.
       fieldSelector: 'spec.hostNetwork=false',
-      resyncMs: options.resyncMs ?? 0,
-      logger: options.logger,
+      resyncMs: this.o.resyncMs ?? 0,
+      logger: this.o.logger,
       transform: slim,
     });
-    this.informer.on('add', (p) => this.index(p));
-    this.informer.on('update', (p, old) => {
+    informer.on('add', (p) => this.index(p));
+    informer.on('update', (p, old) => {
       if (old && old !== p) this.unindex(old);
       this.index(p);
     });
-    this.informer.on('delete', (p) => this.unindex(p));
+    informer.on('delete', (p) => this.unindex(p));
+    this.informer = informer;
+    this.o.logger?.info({ namespace: this.scope || '(all)' }, 'watching pods to name anomalies');
+    await informer.start();
   }
 
-  start(): Promise<void> {
-    return this.informer.start();
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.informer?.stop();
   }
 
-  stop(): Promise<void> {
-    return this.informer.stop();
+  /** Asks the API server (retrying until it answers, or stop()) whether pods of all namespaces may be listed. */
+  private async mayListAllNamespaces(): Promise<boolean> {
+    for (let failures = 1; !this.stopping.signal.aborted; failures++) {
+      try {
+        await this.o.client.list(resourcePath('Pod'), { limit: 1, fieldSelector: 'spec.hostNetwork=false' });
+        return true;
+      } catch (err) {
+        if (err instanceof KubeApiError && err.statusCode === 403) return false;
+        this.o.logger?.warn({ err: (err as Error).message }, 'pod list failed; retrying');
+        await delay(exponentialBackoffMs(failures, 500, 30_000), this.stopping.signal);
+      }
+    }
+    return false;
   }
 
   /** `namespace/name` of the pod holding `ip`, if known. */

@@ -47,7 +47,8 @@ export function microTime(ms: number): string {
  * the local time at which this candidate last saw the record change, so clocks need not agree),
  * updates are guarded by resourceVersion (one winner per round), the leader renews every
  * retryPeriod and steps down when it cannot renew within renewDeadline, and stop() releases the
- * lease so another candidate takes over at once.
+ * lease so another candidate takes over at once. A missing Lease is created, unless that is
+ * forbidden (RBAC): then candidates wait for whoever owns it (e.g. a Helm release) to make it.
  */
 export class LeaderElector {
   private readonly o: Required<Omit<LeaderElectorOptions, 'logger' | 'onStoppedLeading' | 'onNewLeader'>> & LeaderElectorOptions;
@@ -56,6 +57,8 @@ export class LeaderElector {
   private leading = false;
   private currentLeader = '';
   private loop: Promise<void> | null = null;
+  /** Set when creating the missing Lease was forbidden: from then on only wait for it to appear. */
+  private cannotCreate = false;
 
   constructor(options: LeaderElectorOptions) {
     this.o = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...options };
@@ -129,6 +132,8 @@ export class LeaderElector {
     try {
       const lease = await this.o.client.getOrNull<Lease>(this.path(this.o.name));
       if (!lease) {
+        // Where the Lease is made for us (the chart does, and grants no `create`), wait for it.
+        if (this.cannotCreate) return false;
         await this.o.client.create(this.path(), {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
@@ -160,6 +165,11 @@ export class LeaderElector {
       this.observe(me);
       return true;
     } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 403 && !this.cannotCreate) {
+        this.cannotCreate = true;
+        this.o.logger?.warn({ lease: this.o.name, namespace: this.o.namespace }, 'the Lease does not exist and this candidate may not create it: waiting for it to be created');
+        return false;
+      }
       if (!(err instanceof KubeApiError && (err.isConflict || err.statusCode === 409))) {
         this.o.logger?.warn({ err: (err as Error).message, lease: this.o.name }, 'lease update failed');
       }

@@ -35,6 +35,11 @@ export const MANAGED_BY = 'netids-operator';
 /** On Anomaly resources: the NetworkIDS that owns them and the anomaly kind. */
 export const LABEL_NETWORKIDS = 'netids.io/networkids';
 export const LABEL_ANOMALY_KIND = 'netids.io/kind';
+/**
+ * Finalizer on a NetworkIDS whose detector was granted cluster-wide pod reads: a cluster-scoped
+ * ClusterRoleBinding cannot be owned by a namespaced object, so the operator deletes it itself.
+ */
+export const FINALIZER_POD_READER = 'netids.io/pod-reader-binding';
 /** Pod-template annotation holding the hash of the rendered config (a change rolls the pods). */
 export const ANNOTATION_CONFIG_HASH = 'netids.io/config-hash';
 

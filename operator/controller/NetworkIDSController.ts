@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { LABEL_MANAGED_BY, MANAGED_BY, NETIDS_API_VERSION, NETWORKIDS_KIND, OPERATOR_FIELD_MANAGER } from '../../lib/k8s/constants.js';
+import { FINALIZER_POD_READER, LABEL_MANAGED_BY, MANAGED_BY, NETIDS_API_VERSION, NETWORKIDS_KIND, OPERATOR_FIELD_MANAGER } from '../../lib/k8s/constants.js';
 import { Informer } from '../../lib/k8s/Informer.js';
 import { KubeApiError } from '../../lib/k8s/KubeApiError.js';
 import type { KubeClient } from '../../lib/k8s/KubeClient.js';
@@ -10,6 +10,7 @@ import { operatorErrors, reconcileDuration, reconcilesTotal, workQueueDepth } fr
 import type { NetworkIDS, OperatorOwnedStatus } from '../api/NetworkIDS.js';
 import { computeStatus, transitions } from '../reconcile/computeStatus.js';
 import { type DesiredOptions, desiredObjects, objectNames } from '../reconcile/desiredObjects.js';
+import { podReaderBinding, podReaderBindingName } from '../reconcile/podReaderBinding.js';
 import type { Reconciler, Request, Result } from '../reconcile/Reconciler.js';
 import { TerminalError } from '../reconcile/TerminalError.js';
 import { EventRecorder } from './EventRecorder.js';
@@ -28,6 +29,11 @@ export interface ControllerOptions extends DesiredOptions {
   rateLimiter?: RateLimiterOptions;
   /** Name of this operator instance, for Events. */
   identity?: string;
+  /**
+   * ClusterRole (from the chart: pods list/watch) to bind cluster-wide to each detector, so
+   * anomalies name pods of every namespace. Unset: detectors read pods of their own namespace only.
+   */
+  podReaderClusterRole?: string;
 }
 
 /**
@@ -36,8 +42,10 @@ export interface ControllerOptions extends DesiredOptions {
  * netids-operator, then the operator's status fields are applied to the status subresource as
  * the same manager, which leaves the detector's fields (model, anomalies) alone.
  *
- * No finalizer: every object made is namespaced, in the NetworkIDS's namespace and owned by it,
- * so the garbage collector removes them; nothing outside the cluster needs cleaning up.
+ * Every namespaced object made is owned by the NetworkIDS, so the garbage collector removes
+ * them. The one cluster-scoped object, the detector's pod-reader ClusterRoleBinding (only with
+ * podReaderClusterRole), cannot be owned by a namespaced object: a finalizer holds the NetworkIDS
+ * until the operator has deleted it.
  */
 export class NetworkIDSController implements Reconciler {
   readonly queue: WorkQueue;
@@ -125,8 +133,12 @@ export class NetworkIDSController implements Reconciler {
   async reconcile(request: Request, _signal: AbortSignal): Promise<Result> {
     const key = `${request.namespace}/${request.name}`;
     const nids = this.nids.get(key);
-    // Gone: its objects carry owner references, the garbage collector deletes them.
-    if (!nids || nids.metadata?.deletionTimestamp) return {};
+    // Gone: its namespaced objects carry owner references, the garbage collector deletes them.
+    if (!nids) return {};
+    if (nids.metadata?.deletionTimestamp) {
+      await this.finalize(nids);
+      return {};
+    }
     const log = this.o.logger.child({ networkids: key, generation: nids.metadata?.generation });
 
     let desired: KubeObject[];
@@ -142,6 +154,7 @@ export class NetworkIDSController implements Reconciler {
 
     const applied = new Map<string, KubeObject>();
     try {
+      if (this.o.podReaderClusterRole) await this.applyPodReader(nids, this.o.podReaderClusterRole);
       for (const obj of desired) {
         const path = resourcePath(obj.kind ?? '', obj.metadata?.namespace, obj.metadata?.name);
         applied.set(obj.kind ?? '', await this.o.client.apply(path, obj, OPERATOR_FIELD_MANAGER));
@@ -184,6 +197,31 @@ export class NetworkIDSController implements Reconciler {
       const type = c.status === 'True' || c.type === 'ModelTrained' ? 'Normal' : 'Warning';
       await this.events.record(nids, type, c.reason, `${c.type}=${c.status}`, `${c.type} is ${c.status}: ${c.message}`);
     }
+  }
+
+  /** Finalizer first (so the binding can never outlive the NetworkIDS unnoticed), then the binding. */
+  private async applyPodReader(nids: NetworkIDS, clusterRole: string): Promise<void> {
+    const finalizers = nids.metadata?.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER_POD_READER)) await this.setFinalizers(nids, [...finalizers, FINALIZER_POD_READER]);
+    const { namespace = '', name = '' } = nids.metadata ?? {};
+    const binding = podReaderBinding(namespace, name, clusterRole);
+    await this.o.client.apply(resourcePath('ClusterRoleBinding', undefined, binding.metadata?.name), binding, OPERATOR_FIELD_MANAGER);
+  }
+
+  /** A NetworkIDS being deleted: delete what no owner reference covers, then let it go. */
+  private async finalize(nids: NetworkIDS): Promise<void> {
+    const finalizers = nids.metadata?.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER_POD_READER)) return;
+    const { namespace = '', name = '' } = nids.metadata ?? {};
+    await this.o.client.delete(resourcePath('ClusterRoleBinding', undefined, podReaderBindingName(namespace, name)));
+    await this.setFinalizers(nids, finalizers.filter((f) => f !== FINALIZER_POD_READER));
+    this.o.logger.info({ networkids: `${namespace}/${name}` }, 'pod-reader binding deleted, finalizer removed');
+  }
+
+  /** Replaces the finalizer list, guarded by resourceVersion (a conflict is retried by the queue). */
+  private async setFinalizers(nids: NetworkIDS, finalizers: string[]): Promise<void> {
+    const { namespace, name, resourceVersion } = nids.metadata ?? {};
+    await this.o.client.mergePatch(resourcePath('NetworkIDS', namespace, name), { metadata: { finalizers, resourceVersion } });
   }
 
   private async deleteOwnedIfPresent(nids: NetworkIDS, kind: string, name: string): Promise<void> {

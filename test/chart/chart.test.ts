@@ -97,8 +97,8 @@ describe('helm template', () => {
 
   it('defaults: CRDs, operator, RBAC and no monitoring objects without the monitoring API', () => {
     expect(kinds(rendered.get('defaults') ?? [])).toEqual([
-      'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition',
-      'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+      'ClusterRole', 'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition',
+      'Deployment', 'Lease', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
     ]);
   });
 
@@ -184,25 +184,36 @@ describe('RBAC', () => {
     }
   });
 
-  it('the operator may bind only the detector ClusterRole, and reads nothing it does not watch', () => {
+  it('the operator may bind only the detector and pod-reader ClusterRoles, and reads nothing it does not watch', () => {
     const rules = rulesOf(find(ms(), 'ClusterRole', 'netids-operator'));
     const bind = rules.filter((r) => r.verbs.includes('bind'));
-    expect(bind).toEqual([{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['netids-detector'] }]);
+    expect(bind).toEqual([
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['netids-detector'] },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['netids-pod-reader'] },
+    ]);
     const verbsFor = (resource: string) => rules.filter((r) => r.resources.includes(resource)).flatMap((r) => r.verbs).sort();
-    expect(verbsFor('networkids')).toEqual(['list', 'watch']);
+    // patch: the finalizer that holds a NetworkIDS until its pod-reader ClusterRoleBinding is deleted.
+    expect(verbsFor('networkids')).toEqual(['list', 'patch', 'watch']);
+    expect(verbsFor('clusterrolebindings')).toEqual(['create', 'delete', 'patch']);
     expect(verbsFor('networkids/status')).toEqual(['patch']);
     expect(verbsFor('daemonsets')).toEqual(['create', 'list', 'patch', 'watch']);
     expect(verbsFor('anomalies')).toEqual([]);
     expect(verbsFor('pods')).toEqual([]);
   });
 
-  it('the leader Lease is the only lease the operator can read or renew, in its own namespace', () => {
+  it('the leader Lease is made by the chart and is the only lease the operator can read or renew; it may create none', () => {
     const role = find(ms(), 'Role') as Manifest;
     expect(role.metadata.namespace).toBe('netids-system');
-    expect(rulesOf(role)).toEqual([
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['netids-operator'] },
-    ]);
+    expect(rulesOf(role)).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['netids-operator'] }]);
+    expect(find(ms(), 'Lease')?.metadata).toMatchObject({ name: 'netids-operator', namespace: 'netids-system' });
+  });
+
+  it('detectors read pods in every namespace through a pod-reader ClusterRole the operator binds, unless turned off or the operator is confined', () => {
+    expect(rulesOf(find(ms(), 'ClusterRole', 'netids-pod-reader'))).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
+    expect(podSpecOf(find(ms(), 'Deployment') as Manifest).containers[0].args).toEqual(expect.arrayContaining(['--pod-reader-cluster-role', 'netids-pod-reader']));
+    const one = rendered.get('one namespace, single replica') ?? [];
+    expect(find(one, 'ClusterRole', 'netids-pod-reader')).toBeUndefined();
+    expect(podSpecOf(find(one, 'Deployment') as Manifest).containers[0].args).not.toContain('--pod-reader-cluster-role');
   });
 
   it('watchNamespace confines the operator to a RoleBinding in that namespace', () => {

@@ -20,6 +20,7 @@ const ns = 'nchart';
 const fullname = `${release}-netids`;
 const operatorSa = `${fullname}-operator`;
 const detectorRole = `${fullname}-detector`;
+const podReaderRole = `${fullname}-pod-reader`;
 const nidsName = 'chart-ids';
 const exampleName = 'chart-example';
 const entry = path.join(projectRoot, 'bin', 'netids.js');
@@ -118,7 +119,10 @@ describe.skipIf(!cluster)('helm install on the test control plane', () => {
       expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
     }
     expect(await exists(['clusterrole', detectorRole])).toBe(true);
+    expect(await exists(['clusterrole', podReaderRole])).toBe(true);
     expect(await exists(['clusterrolebinding', operatorSa])).toBe(true);
+    // The chart makes the leader Lease; the operator only renews it.
+    expect(await exists(['lease', 'netids-operator', '-n', ns])).toBe(true);
     // The post-install hook created the example after the CRD it needs.
     expect(await exists(['nids', exampleName, '-n', ns])).toBe(true);
   }, 240_000);
@@ -171,6 +175,15 @@ describe.skipIf(!cluster)('helm install on the test control plane', () => {
     expect(await exists(['hpa', `${nidsName}-detector`, '-n', ns])).toBe(true);
     const rb = await getJson<{ roleRef: { kind: string; name: string } }>(['rolebinding', `${nidsName}-detector`, '-n', ns]);
     expect(rb.roleRef).toMatchObject({ kind: 'ClusterRole', name: detectorRole });
+    // Cluster-wide pod reads for the detector: a ClusterRoleBinding held by a finalizer.
+    const crb = await waitFor('the pod-reader ClusterRoleBinding', async () => {
+      const l = await getJson<{ items: { roleRef: { name: string }; subjects: { name: string; namespace: string }[] }[] }>(['clusterrolebinding', '-l', `app.kubernetes.io/instance=${nidsName}`]);
+      return l.items[0];
+    }, 30_000);
+    expect(crb.roleRef.name).toBe(podReaderRole);
+    expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: `${nidsName}-detector`, namespace: ns }]);
+    const fin = await getJson<{ metadata: { finalizers?: string[] } }>(['nids', nidsName, '-n', ns]);
+    expect(fin.metadata.finalizers).toContain('netids.io/pod-reader-binding');
 
     // Status written through networkids/status.
     const status = await waitFor('NetworkIDS status', async () => {
@@ -193,7 +206,10 @@ describe.skipIf(!cluster)('helm install on the test control plane', () => {
       expect(await canI(detector, verb, res, ns), `${verb} ${res}`).toBe(false);
     }
     expect(await canI(detector, 'create', 'anomalies.netids.io', 'default')).toBe(false);
-    expect(await canI(detector, 'list', 'pods', 'kube-system')).toBe(false);
+    // Pods of every namespace may be read (to name both ends of an anomaly), not changed.
+    expect(await canI(detector, 'list', 'pods', 'kube-system')).toBe(true);
+    expect(await canI(detector, 'get', 'secrets', 'kube-system')).toBe(false);
+    expect(await canI(detector, 'delete', 'pods', 'kube-system')).toBe(false);
     const sensor = `${nidsName}-sensor`;
     for (const [verb, res] of [['list', 'pods'], ['get', 'networkids.netids.io'], ['create', 'anomalies.netids.io']]) {
       expect(await canI(sensor, verb, res, ns), `sensor ${verb} ${res}`).toBe(false);
@@ -206,12 +222,15 @@ describe.skipIf(!cluster)('helm install on the test control plane', () => {
     await kubectl(['delete', 'nids', nidsName, '-n', ns, '--wait=true', '--timeout=60s']);
     await waitFor('the sensor DaemonSet to be collected', async () => !(await exists(['daemonset', `${nidsName}-sensor`, '-n', ns])), 90_000);
     await waitFor('the detector RoleBinding to be collected', async () => !(await exists(['rolebinding', `${nidsName}-detector`, '-n', ns])), 90_000);
+    // Deleted by the operator before it let the NetworkIDS go (the finalizer).
+    expect(await exists(['clusterrolebinding', '-l', `app.kubernetes.io/instance=${nidsName}`])).toBe(false);
   }, 200_000);
 
   it('helm uninstall removes the operator and its RBAC, keeps the CRDs', async () => {
+    // NetworkIDS resources go first, while the operator runs to release their finalizers.
+    await kubectl(['delete', 'nids', exampleName, '-n', ns, '--ignore-not-found', '--timeout=60s']);
     operator?.kill('SIGTERM');
     operator = null;
-    await kubectl(['delete', 'nids', exampleName, '-n', ns, '--ignore-not-found']);
     await helm(['uninstall', release, '-n', ns, '--wait', '--timeout', '120s']);
     expect(await exists(['deployment', operatorSa, '-n', ns])).toBe(false);
     expect(await exists(['serviceaccount', operatorSa, '-n', ns])).toBe(false);
@@ -219,6 +238,8 @@ describe.skipIf(!cluster)('helm install on the test control plane', () => {
     expect(await exists(['clusterrole', detectorRole])).toBe(false);
     expect(await exists(['clusterrolebinding', operatorSa])).toBe(false);
     expect(await exists(['role', `${operatorSa}-leader-election`, '-n', ns])).toBe(false);
+    expect(await exists(['clusterrole', podReaderRole])).toBe(false);
+    expect(await exists(['lease', '-n', ns])).toBe(false);
     expect(await exists(['crd', 'networkids.netids.io'])).toBe(true);
     expect(await exists(['crd', 'anomalies.netids.io'])).toBe(true);
   }, 200_000);

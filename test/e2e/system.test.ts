@@ -372,6 +372,8 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
     }, 120_000);
     const left = bed.agents.flatMap((a) => a.pods()).filter((p) => p.pod.metadata.labels?.['app.kubernetes.io/instance'] === nidsName);
     expect(left).toEqual([]);
+    // The detector's cluster-wide pod-reader binding, which no owner reference covers, went first (finalizer).
+    expect((await kubectl(['get', 'clusterrolebinding', '-l', `app.kubernetes.io/instance=${nidsName}`, '-o', 'name'])).trim()).toBe('');
   });
 
   it('helm uninstall leaves nothing of the release behind (the CRDs are kept by design)', async () => {
@@ -388,7 +390,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
   });
 
   it('helm uninstall leaves no leader Lease behind', async () => {
-    // The operator makes the Lease at run time; nothing of the release removes it.
+    // The chart makes the Lease (the operator may not create one), so helm uninstall removes it.
     expect((await kubectl(['get', 'lease', '-n', ns, '-o', 'name'])).trim()).toBe('');
   });
 });

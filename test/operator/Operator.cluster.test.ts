@@ -2,6 +2,7 @@
 // The operator, in-process, against the real test control plane (kube-apiserver, controller
 // manager with the garbage collector, scheduler, kwok fake nodes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FINALIZER_POD_READER } from '../../lib/k8s/constants.js';
 import { KubeApiError } from '../../lib/k8s/KubeApiError.js';
 import type { KubeClient } from '../../lib/k8s/KubeClient.js';
 import type { KubeObject } from '../../lib/k8s/KubeObject.js';
@@ -253,5 +254,19 @@ describe.skipIf(!cluster)('operator against a real API server', () => {
       },
       150_000,
     );
+  }, TEST_TIMEOUT_MS);
+
+  it('with a pod-reader ClusterRole, binds it to the detector cluster-wide under a finalizer, and deletes both with the NetworkIDS', async () => {
+    await Promise.all([...operators].map((o) => stopOperator(o)));
+    operators.push(await startTestOperator(cluster!, { leaseNamespace: ns, watchNamespace: ns, identity: 'pod-reader', podReaderClusterRole: 'netids-test-pod-reader' }));
+    await applyNetworkIDS(client, ns, 'readers', baseSpec);
+    const bindingPath = resourcePath('ClusterRoleBinding', undefined, `netids-pod-reader.${ns}.readers`);
+    const binding = await waitFor('the ClusterRoleBinding', () => client.getOrNull<Obj & { roleRef?: any; subjects?: any }>(bindingPath), 30_000);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'netids-test-pod-reader' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'readers-detector', namespace: ns }]);
+    expect((await nidsOf('readers')).metadata?.finalizers).toEqual([FINALIZER_POD_READER]);
+    await client.delete(resourcePath('NetworkIDS', ns, 'readers'));
+    await waitFor('the NetworkIDS gone (finalizer released)', async () => (await get('NetworkIDS', 'readers')) === null, 30_000);
+    expect(await client.getOrNull(bindingPath)).toBeNull();
   }, TEST_TIMEOUT_MS);
 });

@@ -51,6 +51,16 @@ app.kubernetes.io/component: operator
 {{- printf "%s-detector" (include "netids.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* ClusterRole (pods list/watch) the operator binds cluster-wide to each detector, when wanted. */}}
+{{- define "netids.podReaderRoleName" -}}
+{{- printf "%s-pod-reader" (include "netids.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Whether detectors read pods in every namespace: asked for, and the operator is cluster-wide. */}}
+{{- define "netids.podReaderWanted" -}}
+{{- if and .Values.detector.podNamesAllNamespaces (not .Values.operator.watchNamespace) }}true{{ end }}
+{{- end }}
+
 {{/* repository:tag or repository@digest. */}}
 {{- define "netids.image" -}}
 {{- if .Values.image.digest }}
