@@ -74,7 +74,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`netids: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // One line for the user; the stack when debugging (NETIDS_LOG_LEVEL=debug or trace).
+    const debug = ['debug', 'trace'].includes(process.env.NETIDS_LOG_LEVEL ?? '');
+    const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+    process.stderr.write(`netids: ${text}\n`);
     process.exitCode = 1;
   },
 );
