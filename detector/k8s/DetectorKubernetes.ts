@@ -22,9 +22,9 @@ export interface DetectorKubernetesOptions {
 
 /**
  * The detector's Kubernetes side: names the pods behind addresses (PodResolver: pods of every
- * namespace where its RBAC allows, else of its own namespace), writes each aggregated anomaly as an Anomaly resource
- * (AnomalyWriter) and keeps the NetworkIDS status' model and anomaly summary current
- * (StatusSummaryPatcher). Attached to a Detector's 'anomaly' and 'model' events.
+ * namespace where its RBAC allows, else of its own namespace), writes each aggregated anomaly as
+ * an Anomaly resource (AnomalyWriter) and keeps the NetworkIDS status' model and anomaly summary
+ * current (StatusSummaryPatcher). Attached to a Detector's 'anomaly' and 'model' events.
  */
 export class DetectorKubernetes {
   readonly client: KubeClient;
