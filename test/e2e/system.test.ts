@@ -4,12 +4,14 @@
 // chart, the real operator, sensor and detector processes, real traffic between pods on
 // different nodes, and Debian's Prometheus with the chart's alerting rules.
 // Run: npx tsc -p tsconfig.json && npx vitest run --config test/e2e/vitest.e2e.config.ts
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeTools } from './bed/KubeTools.js';
+import { type List, type Obj, type PodObj, podReady } from './bed/kubeObjects.js';
 import { TestBed } from './bed/TestBed.js';
+import { waitFor } from './bed/waitFor.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const enabled = process.env.NETIDS_E2E === '1';
@@ -20,51 +22,8 @@ const ns = 'netids-system';
 const apps = 'e2e-apps';
 const nidsName = 'ids';
 
-interface Obj {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; uid?: string };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-}
-interface List<T = Obj> {
-  items: T[];
-}
-interface PodObj extends Obj {
-  spec: { nodeName?: string };
-  status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
-}
-
-function tool(bin: string, args: string[], input?: string, timeoutMs = 180_000): Promise<string> {
-  const c = inject('e2eCluster');
-  return new Promise((resolve, reject) => {
-    const child = execFile(path.join(c.binDir, bin), ['--kubeconfig', c.kubeconfig, ...args], { timeout: timeoutMs, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${bin} ${args.join(' ')}: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-const kubectl = (args: string[], input?: string) => tool('kubectl', args, input);
-const helm = (args: string[]) => tool('helm', args);
-const getJson = async <T>(args: string[]) => JSON.parse(await kubectl(['get', ...args, '-o', 'json'])) as T;
-
-/** Polls `check` until it returns a value other than undefined/false; fails after `ms`. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-const ready = (p: PodObj) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const { kubectl, helm, getJson } = new KubeTools(() => inject('e2eCluster'));
+const ready = podReady;
 
 describe.skipIf(!enabled || !built)('netids end to end: helm install → anomalies → alerts', () => {
   let bed: TestBed;

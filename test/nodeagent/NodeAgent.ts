@@ -36,6 +36,10 @@ export interface RunningPod {
   podIP: string;
   ready: boolean;
   logDir: string;
+  /** Process id of each running container, by container name. */
+  pids: Record<string, number>;
+  /** Restarts of each container so far, by container name. */
+  restarts: Record<string, number>;
 }
 
 export class NodeAgent {
@@ -95,7 +99,7 @@ export class NodeAgent {
   pods(): RunningPod[] {
     return [...this.runners.values()]
       .filter((r) => !r.terminating)
-      .map((r) => ({ pod: r.runner.pod, podIP: r.runner.podIP, ready: r.runner.ready(), logDir: path.join(this.o.dir, r.runner.pod.metadata.uid) }));
+      .map((r) => ({ pod: r.runner.pod, podIP: r.runner.podIP, ready: r.runner.ready(), logDir: path.join(this.o.dir, r.runner.pod.metadata.uid), pids: r.runner.containerPids(), restarts: r.runner.restartCounts() }));
   }
 
   /** Signals the processes of a pod this agent runs; answers how many containers got it. */

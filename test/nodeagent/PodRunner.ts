@@ -2,7 +2,7 @@
 // each container a local process started by launch.sh inside the pod's network namespace with the
 // volumes bind-mounted at their mount paths, probes, restarts, and the pod status it reports.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,9 @@ import type { KubeRest } from './KubeRest.js';
 import type { Container, EnvVar, KeyToPath, Pod, Probe } from './podTypes.js';
 import { run } from './run.js';
 
-const launchScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'launch.sh');
+const here = path.dirname(fileURLToPath(import.meta.url));
+// The build copies no shell scripts: compiled (dist/test/nodeagent), use the one in the sources.
+const launchScript = [path.join(here, 'launch.sh'), path.resolve(here, '..', '..', '..', 'test', 'nodeagent', 'launch.sh')].find((f) => existsSync(f)) ?? path.join(here, 'launch.sh');
 
 export interface PodSandbox {
   /** Network namespace the pod's processes run in. */
@@ -84,6 +86,18 @@ export class PodRunner {
   /** Container ports by name (for probes and scrape targets). */
   ports(): { name?: string; containerPort: number }[] {
     return this.pod.spec.containers.flatMap((c) => c.ports ?? []);
+  }
+
+  /** Process id of each running container, by container name (the container's own program once launch.sh has exec'd it). */
+  containerPids(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.states) if (s.proc?.pid !== undefined && s.proc.exitCode === null && s.proc.signalCode === null) out[s.container.name] = s.proc.pid;
+    return out;
+  }
+
+  /** Restarts of each container so far, by container name. */
+  restartCounts(): Record<string, number> {
+    return Object.fromEntries(this.states.map((s) => [s.container.name, s.restartCount]));
   }
 
   running(): boolean {

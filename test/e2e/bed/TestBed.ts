@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClusterDns } from '../../nodeagent/ClusterDns.js';
 import { KubeRest } from '../../nodeagent/KubeRest.js';
-import { NodeAgent } from '../../nodeagent/NodeAgent.js';
+import { NodeAgent, type RunningPod } from '../../nodeagent/NodeAgent.js';
 import { run, tryRun } from '../../nodeagent/run.js';
 
 export interface TestBedOptions {
@@ -167,6 +167,12 @@ export class TestBed {
   /** Where the agents keep a pod's files (volumes, <container>.log), if it runs. */
   podDir(namespace: string, name: string): string | undefined {
     for (const a of this.agents) for (const p of a.pods()) if (p.pod.metadata.namespace === namespace && p.pod.metadata.name === name) return p.logDir;
+    return undefined;
+  }
+
+  /** The running pod of that name on whichever node runs it (its container process ids, restarts, IP). */
+  runningPod(namespace: string, name: string): RunningPod | undefined {
+    for (const a of this.agents) for (const p of a.pods()) if (p.pod.metadata.namespace === namespace && p.pod.metadata.name === name) return p;
     return undefined;
   }
 
