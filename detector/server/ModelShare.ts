@@ -6,6 +6,7 @@ import { resolveTargets, type DetectorTarget } from '../../sensor/transport/reso
 import type { WireModelBlob } from '../../sensor/transport/WireMessages.js';
 import type { ModelInfo } from '../Detector.js';
 import { TrainedModel } from '../ModelFile.js';
+import { chooseSharedModel } from './chooseSharedModel.js';
 import type { IngestTarget } from './FlowIngestServer.js';
 
 /** The part of Detector that model sharing uses. */
@@ -35,10 +36,11 @@ export interface ModelShareOptions {
  *
  * Serving: every replica answers GetModel with its current model (the trainer's is the source of
  * truth; a follower re-serves what it loaded, so a restarted replica can fetch from anyone).
- * Fetching: a follower, and a trainer that has no model yet (a new leader, a restart), polls its
- * peers every few seconds with the version it has; when a peer reports a different trained
- * version — preferring the trainer's, else the most recently trained — it loads it with
- * detector.useModel(), which hot-swaps the model without touching open streams.
+ * Fetching: every replica polls its peers every few seconds with the version it has; when
+ * chooseSharedModel picks a peer's different trained version (a trainer's before a follower's
+ * copy; among trainers, the lowest id; a trainer with a model of its own gives way only to a
+ * lower-id trainer), it loads it with detector.useModel(), which hot-swaps the model without
+ * touching open streams.
  */
 export class ModelShare {
   private timer: NodeJS.Timeout | null = null;
@@ -100,7 +102,6 @@ export class ModelShare {
   async pollOnce(): Promise<string | null> {
     const d = this.options.detector;
     const own = d.info();
-    if (this.options.isTrainer() && own.state === 'trained') return null; // the trainer is the source
     if (this.polling) return null;
     this.polling = true;
     this.counters.polls++;
@@ -109,11 +110,8 @@ export class ModelShare {
       const answers = await Promise.all(targets.map((t) => this.ask(t, own.version)));
       const usable = answers.filter((a): a is WireModelBlob => a !== null && a.detectorId !== this.options.detectorId);
       this.peersSeen = usable.length;
-      const trained = usable.filter((a) => a.version !== '' && a.state === 'trained' && a.featureSchemaVersion === FEATURE_SCHEMA_VERSION);
-      if (trained.length === 0) return null;
-      trained.sort((a, b) => Number(b.trainer) - Number(a.trainer) || b.trainedAt - a.trainedAt);
-      const best = trained[0];
-      if (best.version === own.version) return null;
+      const best = chooseSharedModel({ detectorId: this.options.detectorId, trainer: this.options.isTrainer(), trained: own.state === 'trained', version: own.version }, usable);
+      if (!best) return null;
       let json = best.modelJson;
       if (best.notModified || json.length === 0) {
         const t = targets.find((x) => answers[targets.indexOf(x)]?.detectorId === best.detectorId);
