@@ -358,6 +358,7 @@ export class Detector extends EventEmitter {
   }
 
   private isExcluded(r: FlowRecord): boolean {
+    if (isLinkScoped(r.src) && isLinkScoped(r.dst)) return true;
     if (this.excludedPorts.size > 0 && (this.excludedPorts.has(r.dstPort) || this.excludedPorts.has(r.srcPort))) return true;
     if (this.options.exclusions.cidrs.length === 0) return false;
     for (const address of [r.src, r.dst]) {
@@ -365,6 +366,18 @@ export class Detector extends EventEmitter {
     }
     return false;
   }
+}
+
+/**
+ * IPv6 link-local unicast (fe80::/10) or link-local multicast (ff02::/16). A flow between two
+ * such addresses (neighbour discovery, router solicitations, MLD) never leaves the link: every
+ * new pod interface sends some, and no anomaly kind is about them, so they are not scored.
+ */
+const LINK_SCOPE = new BlockList();
+LINK_SCOPE.addSubnet('fe80::', 10, 'ipv6');
+LINK_SCOPE.addSubnet('ff02::', 16, 'ipv6');
+function isLinkScoped(address: string): boolean {
+  return (address.charCodeAt(0) | 0x20) === 0x66 /* 'f' */ && isIPv6(address) && LINK_SCOPE.check(address, 'ipv6');
 }
 
 /** Why a record cannot be used, or '' when it can. */

@@ -159,4 +159,16 @@ describe('Detector', () => {
     expect(detector.counters.excluded).toBe(2);
     expect(detector.counters.learned).toBe(1);
   });
+
+  it('leaves IPv6 link-scoped flows (router solicitations, neighbour discovery) out of learning and scoring', () => {
+    const detector = new Detector();
+    detector.ingest([
+      makeFlow({ src: 'fe80::7c08:aff:fe07:b4', dst: 'ff02::2', protocol: 58, srcPort: 0, dstPort: 0 }),
+      makeFlow({ src: 'fe80::1', dst: 'fe80::2', protocol: 58, srcPort: 0, dstPort: 0 }),
+      makeFlow({ src: 'fe80::1', dst: '2001:db8::1', protocol: 6 }),
+      makeFlow({ src: 'fd00::1', dst: 'ff05::2', protocol: 17 }),
+    ]);
+    expect(detector.counters.excluded).toBe(2);
+    expect(detector.counters.learned).toBe(2);
+  });
 });
