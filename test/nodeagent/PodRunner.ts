@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ImageOptions, imageCommand } from './imageCommand.js';
+import { type ImageOptions, NETIDS_IMAGE_DIR, imageCommand, isNetidsImage } from './imageCommand.js';
 import type { KubeRest } from './KubeRest.js';
 import type { Container, EnvVar, KeyToPath, Pod, Probe } from './podTypes.js';
 import { run } from './run.js';
@@ -204,6 +204,8 @@ export class PodRunner {
     const mounts: string[] = [];
     writeFileSync(path.join(this.o.dir, 'resolv.conf'), this.o.resolvConf);
     writeFileSync(path.join(this.o.dir, 'hosts'), `127.0.0.1 localhost\n${this.o.sandbox.podIP} ${this.pod.metadata.name}\n`);
+    // The netids "image" first: later mounts (an emptyDir on /tmp) may cover where the project lives.
+    if (isNetidsImage(c.image, this.o)) mounts.push(`${this.o.projectRoot}\t${NETIDS_IMAGE_DIR}`);
     mounts.push(`${path.join(this.o.dir, 'resolv.conf')}\t/etc/resolv.conf`, `${path.join(this.o.dir, 'hosts')}\t/etc/hosts`);
     for (const m of c.volumeMounts ?? []) {
       const dir = this.volumeDirs.get(m.name);
