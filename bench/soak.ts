@@ -27,6 +27,7 @@ import { procStats } from '../test/e2e/bed/procStats.js';
 import { promSum } from '../test/e2e/bed/promSum.js';
 import { TestBed } from '../test/e2e/bed/TestBed.js';
 import { waitFor } from '../test/e2e/bed/waitFor.js';
+import { workloadObjects } from '../test/e2e/bed/workloads.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const IMAGE = 'netids-e2e/netids';
@@ -165,25 +166,7 @@ async function setUp(k: KubeTools, b: TestBed): Promise<string> {
   await helm(['install', release, path.join(projectRoot, 'charts', 'netids'), '-n', ns, '--create-namespace', '--wait', '--timeout', '120s', '--set', `image.repository=${IMAGE}`, '--set', 'image.tag=test']);
   say('chart installed');
   await kubectl(['create', 'namespace', apps]).catch(() => undefined);
-  const pod = (name: string, node: string, image: string, command: string[] | undefined, labels: Record<string, string>) => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: apps, labels },
-    spec: {
-      nodeName: node,
-      terminationGracePeriodSeconds: 2,
-      containers: [{ name: 'main', image, ...(command ? { command } : {}), ports: image.startsWith('nginx') ? [{ containerPort: 80, name: 'http' }] : [], readinessProbe: image.startsWith('nginx') ? { tcpSocket: { port: 80 }, periodSeconds: 1 } : undefined }],
-    },
-  });
-  const [n1, n2, n3] = b.nodeNames;
-  const loop = 'while true; do for i in 1 2 3; do curl -s -o /dev/null --max-time 2 http://web.e2e-apps.svc/ ; done; sleep 0.3; done';
-  const objects = [
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: apps }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80 }] } },
-    pod('web-1', n2, 'nginx:1.27', undefined, { app: 'web' }),
-    pod('web-2', n3, 'nginx:1.27', undefined, { app: 'web' }),
-    pod('client-1', n1, 'busybox:1.36', ['sh', '-c', loop], { app: 'client' }),
-    pod('client-2', n3, 'busybox:1.36', ['sh', '-c', loop], { app: 'client' }),
-  ];
+  const objects = workloadObjects(apps, b.nodeNames);
   await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
   const web1 = await waitFor('web-1 ready', async () => {
     const p = await getJson<PodObj>(['pod', 'web-1', '-n', apps]);

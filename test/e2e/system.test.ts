@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeTools } from './bed/KubeTools.js';
 import { type List, type Obj, type PodObj, podReady } from './bed/kubeObjects.js';
 import { TestBed } from './bed/TestBed.js';
+import { workloadObjects } from './bed/workloads.js';
 import { waitFor } from './bed/waitFor.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -79,25 +80,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
 
   it('workload pods on different nodes talk to each other (nginx and busybox stand-ins under the agent)', async () => {
     await kubectl(['create', 'namespace', apps]).catch(() => undefined);
-    const pod = (name: string, node: string, image: string, command: string[] | undefined, labels: Record<string, string>) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace: apps, labels },
-      spec: {
-        nodeName: node,
-        terminationGracePeriodSeconds: 2,
-        containers: [{ name: 'main', image, ...(command ? { command } : {}), ports: image.startsWith('nginx') ? [{ containerPort: 80, name: 'http' }] : [], readinessProbe: image.startsWith('nginx') ? { tcpSocket: { port: 80 }, periodSeconds: 1 } : undefined }],
-      },
-    });
-    const [n1, n2, n3] = bed.nodeNames;
-    const loop = 'while true; do for i in 1 2 3; do curl -s -o /dev/null --max-time 2 http://web.e2e-apps.svc/ ; done; sleep 0.3; done';
-    const objects = [
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: apps }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80 }] } },
-      pod('web-1', n2, 'nginx:1.27', undefined, { app: 'web' }),
-      pod('web-2', n3, 'nginx:1.27', undefined, { app: 'web' }),
-      pod('client-1', n1, 'busybox:1.36', ['sh', '-c', loop], { app: 'client' }),
-      pod('client-2', n3, 'busybox:1.36', ['sh', '-c', loop], { app: 'client' }),
-    ];
+    const objects = workloadObjects(apps, bed.nodeNames);
     await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
     const web1 = await waitFor('web-1 ready', async () => {
       const p = await getJson<PodObj>(['pod', 'web-1', '-n', apps]);
