@@ -5,14 +5,9 @@ import { rocAuc, spearman } from '../../../bench/rocAuc.js';
 import { IsolationForest } from '../../../detector/models/IsolationForest.js';
 import { Scaler } from '../../../detector/models/Scaler.js';
 import { FEATURE_COUNT } from '../../../sensor/features/schema.js';
+import { python, sklearnVersion, sklearnWhy } from './sklearnPython.js';
 
-// scikit-learn runs in a child python: PYTHON if set, else python3.
-const python = process.env.PYTHON ?? 'python3';
-const probe = spawnSync(python, ['-c', 'import sklearn, numpy; print(sklearn.__version__)'], { encoding: 'utf8' });
-const sklearnVersion = probe.status === 0 ? probe.stdout.trim() : null;
-const why = sklearnVersion
-  ? `scikit-learn ${sklearnVersion}`
-  : `SKIPPED: scikit-learn is not importable by "${python}" (install python3-sklearn or set PYTHON)`;
+const why = sklearnWhy;
 if (!sklearnVersion) console.warn(`IsolationForest vs scikit-learn: ${why}`);
 
 const SCRIPT = `
