@@ -19,6 +19,8 @@ export class ClusterDns {
   private records = new Map<string, string[]>();
   private timer: NodeJS.Timeout | null = null;
   queries = 0;
+  /** Turns of the round-robin over a name's addresses. */
+  private rotation = 0;
 
   constructor(
     private readonly api: KubeRest,
@@ -83,7 +85,11 @@ export class ClusterDns {
     const qtype = msg.readUInt16BE(off + 1);
     const questionEnd = off + 5;
     const addrs = this.lookup(labels.join('.'));
-    const answers = addrs && qtype === 1 ? addrs.filter((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) : [];
+    const v4 = addrs && qtype === 1 ? addrs.filter((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) : [];
+    // Rotated per answer (round-robin DNS): clients take the first address, and kube-proxy would
+    // spread them over every endpoint.
+    const turn = v4.length > 1 ? this.rotation++ % v4.length : 0;
+    const answers = [...v4.slice(turn), ...v4.slice(0, turn)];
     const header = Buffer.alloc(12);
     header.writeUInt16BE(msg.readUInt16BE(0), 0);
     // QR, opcode 0, AA, RD copied, RA; RCODE 3 (NXDOMAIN) for unknown names.
