@@ -1,6 +1,7 @@
 import { createLogger } from '../../lib/logger.js';
 import { DetectorServiceConfigSchema, startDetectorService } from '../../detector/main.js';
 import type { Command } from '../Command.js';
+import { stopSignal } from '../stopSignal.js';
 import { loadServiceConfig } from '../serviceConfig.js';
 
 /** Flag → dotted config path. */
@@ -69,10 +70,7 @@ const command: Command = {
     const config = loadServiceConfig(argv, FLAGS, DetectorServiceConfigSchema, 'detector');
     const logger = createLogger();
     const service = await startDetectorService(config, logger);
-    await new Promise<void>((resolve) => {
-      process.once('SIGTERM', resolve);
-      process.once('SIGINT', resolve);
-    });
+    await stopSignal();
     await service.stop();
     logger.info('detector service stopped');
     return 0;

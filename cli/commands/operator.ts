@@ -5,6 +5,7 @@ import { METRICS_PORT } from '../../lib/k8s/constants.js';
 import { createLogger } from '../../lib/logger.js';
 import { startOperator } from '../../operator/main.js';
 import { type Command, UsageError } from '../Command.js';
+import { stopSignal } from '../stopSignal.js';
 
 const OperatorConfig = z
   .object({
@@ -91,14 +92,7 @@ const command: Command = {
     });
     const logger = createLogger().child({ component: 'operator' });
     const running = await startOperator({ ...config, logger });
-    await new Promise<void>((resolve) => {
-      const onSignal = (sig: string) => {
-        logger.info({ signal: sig }, 'shutting down');
-        resolve();
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-    });
+    logger.info({ signal: await stopSignal() }, 'shutting down');
     await running.stop();
     return 0;
   },

@@ -2,6 +2,7 @@ import { createLogger } from '../../lib/logger.js';
 import { LiveCaptureError } from '../../sensor/capture/LiveCaptureError.js';
 import { SensorServiceConfigSchema, startSensorService } from '../../sensor/main.js';
 import type { Command } from '../Command.js';
+import { stopSignal } from '../stopSignal.js';
 import { loadServiceConfig } from '../serviceConfig.js';
 
 /** Flag → dotted config path. */
@@ -70,10 +71,7 @@ const command: Command = {
       }
       throw err;
     }
-    const signalled = new Promise<'signal'>((resolve) => {
-      process.once('SIGTERM', () => resolve('signal'));
-      process.once('SIGINT', () => resolve('signal'));
-    });
+    const signalled = stopSignal().then(() => 'signal' as const);
     const how = await Promise.race([signalled, service.finished.then(() => 'done' as const)]).catch((err: unknown) => {
       logger.error({ err: (err as Error).message }, 'sensor failed');
       return 'failed' as const;
