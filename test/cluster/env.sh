@@ -40,3 +40,44 @@ cluster_lock() {
   exec 8>"$NETIDS_CLUSTER_CACHE/locks/$(printf '%s' "$NETIDS_CLUSTER_DIR" | tr -c 'A-Za-z0-9._-' '_').lock"
   flock 8
 }
+
+# cluster_issue_cert DIR NAME SUBJECT EXTENSIONS DAYS: DIR/NAME.key (P-256) and DIR/NAME.crt signed
+# by the running cluster's CA ($NETIDS_CLUSTER_DIR/pki/ca.*); openssl's chatter goes to its log.
+cluster_issue_cert() {
+  local dir="$1" name="$2" subj="$3" ext="$4" days="$5" pki="$NETIDS_CLUSTER_DIR/pki"
+  local log="$NETIDS_CLUSTER_DIR/logs/openssl.log"
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name.key" 2>>"$log"
+  openssl req -new -key "$dir/$name.key" -subj "$subj" -out "$dir/$name.csr" 2>>"$log"
+  printf '%b\n' "$ext" >"$dir/$name.ext"
+  openssl x509 -req -in "$dir/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days "$days" -sha256 -extfile "$dir/$name.ext" -out "$dir/$name.crt" 2>>"$log"
+  rm -f "$dir/$name.csr" "$dir/$name.ext"
+  chmod 0600 "$dir/$name.key"
+}
+
+# cluster_write_kubeconfig FILE SERVER USER CERT KEY: a kubeconfig for SERVER with the cluster's CA
+# and USER's client certificate and key embedded.
+cluster_write_kubeconfig() {
+  local file="$1" server="$2" user="$3" cert="$4" key="$5"
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: netids-test
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 "$NETIDS_CLUSTER_DIR/pki/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 "$cert")
+    client-key-data: $(base64 -w0 "$key")
+contexts:
+- name: netids-test
+  context:
+    cluster: netids-test
+    user: $user
+current-context: netids-test
+EOF
+  chmod 0600 "$file"
+}

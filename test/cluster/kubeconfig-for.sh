@@ -22,32 +22,7 @@ subj+="/CN=$user"
 
 safe="${user//[:@]/_}"
 dir="$(mktemp -d "$S/kubeconfigs/user-$safe.XXXXXX")"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/client.key" 2>/dev/null
-openssl req -new -key "$dir/client.key" -subj "$subj" -out "$dir/client.csr" 2>/dev/null
-printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$dir/client.ext"
-openssl x509 -req -in "$dir/client.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" \
-  -set_serial "0x$(openssl rand -hex 16)" -days 30 -sha256 -extfile "$dir/client.ext" -out "$dir/client.crt" 2>/dev/null
+cluster_issue_cert "$dir" client "$subj" 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth' 30
 server="$(sed -n 's/^ *server: //p' "$S/kubeconfig" | head -1)"
-cat >"$dir/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: netids-test
-  cluster:
-    server: $server
-    certificate-authority-data: $(base64 -w0 "$P/ca.crt")
-users:
-- name: $user
-  user:
-    client-certificate-data: $(base64 -w0 "$dir/client.crt")
-    client-key-data: $(base64 -w0 "$dir/client.key")
-contexts:
-- name: netids-test
-  context:
-    cluster: netids-test
-    user: $user
-current-context: netids-test
-EOF
-chmod 0600 "$dir/kubeconfig" "$dir/client.key"
-rm -f "$dir/client.csr" "$dir/client.ext"
+cluster_write_kubeconfig "$dir/kubeconfig" "$server" "$user" "$dir/client.crt" "$dir/client.key"
 echo "$dir/kubeconfig"

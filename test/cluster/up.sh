@@ -132,15 +132,7 @@ openssl_q genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$P/ca.key
 openssl_q req -x509 -new -key "$P/ca.key" -subj "/CN=netids-test-ca" -days 3650 -sha256 -out "$P/ca.crt"
 
 # issue NAME SUBJECT EXTENSIONS: a P-256 key and a certificate signed by the CA.
-issue() {
-  local name="$1" subj="$2" ext="$3"
-  openssl_q genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$P/$name.key"
-  openssl_q req -new -key "$P/$name.key" -subj "$subj" -out "$P/$name.csr"
-  printf '%b\n' "$ext" >"$P/$name.ext"
-  openssl_q x509 -req -in "$P/$name.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" \
-    -set_serial "0x$(openssl rand -hex 16)" -days 365 -sha256 -extfile "$P/$name.ext" -out "$P/$name.crt"
-  rm -f "$P/$name.csr" "$P/$name.ext"
-}
+issue() { cluster_issue_cert "$P" "$1" "$2" "$3" 365; }
 client_ext='basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
 # Keys and certificates are made in parallel (openssl is slow to start many times in a row).
 issue apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:$NETIDS_SERVICE_FIRST_IP" &
@@ -163,30 +155,7 @@ for job in "${key_jobs[@]}"; do wait "$job" || cluster_die "making keys and cert
 chmod 0600 "$P"/*.key
 
 # write_kubeconfig FILE CERT_NAME: a kubeconfig with the CA and client certificate embedded.
-write_kubeconfig() {
-  local file="$1" name="$2"
-  cat >"$file" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: netids-test
-  cluster:
-    server: $SERVER
-    certificate-authority-data: $(base64 -w0 "$P/ca.crt")
-users:
-- name: $name
-  user:
-    client-certificate-data: $(base64 -w0 "$P/$name.crt")
-    client-key-data: $(base64 -w0 "$P/$name.key")
-contexts:
-- name: netids-test
-  context:
-    cluster: netids-test
-    user: $name
-current-context: netids-test
-EOF
-  chmod 0600 "$file"
-}
+write_kubeconfig() { cluster_write_kubeconfig "$1" "$SERVER" "$2" "$P/$2.crt" "$P/$2.key"; }
 write_kubeconfig "$S/kubeconfig" admin
 write_kubeconfig "$S/kubeconfigs/controller-manager" controller-manager
 write_kubeconfig "$S/kubeconfigs/scheduler" scheduler
