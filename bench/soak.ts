@@ -27,7 +27,7 @@ import { procStats } from '../test/e2e/bed/procStats.js';
 import { promSum } from '../test/e2e/bed/promSum.js';
 import { TestBed } from '../test/e2e/bed/TestBed.js';
 import { waitFor } from '../test/e2e/bed/waitFor.js';
-import { workloadObjects } from '../test/e2e/bed/workloads.js';
+import { bedNetworkIDS, workloadObjects } from '../test/e2e/bed/workloads.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const IMAGE = 'netids-e2e/netids';
@@ -173,19 +173,7 @@ async function setUp(k: KubeTools, b: TestBed): Promise<string> {
     return podReady(p) && p;
   }, 60_000);
   const victimIP = web1.status.podIP ?? '';
-  const nids = {
-    apiVersion: 'netids.io/v1alpha1',
-    kind: 'NetworkIDS',
-    metadata: { name: nidsName, namespace: ns },
-    spec: {
-      interfaces: ['eth0'],
-      bpfFilter: 'not port 443',
-      detector: { replicas: 2 },
-      training: { duration: '60s', retrainInterval: '24h' },
-      anomalies: { maxKept: 100, ttl: '1h', writesPerMinute: 60 },
-      exclusions: { ports: [53] },
-    },
-  };
+  const nids = bedNetworkIDS(nidsName, ns);
   await kubectl(['apply', '-f', '-'], JSON.stringify(nids));
   const byComponent = (c: Component) => getJson<List<PodObj>>(['pods', '-n', ns, '-l', `app.kubernetes.io/instance=${nidsName},app.kubernetes.io/component=${c}`]);
   await waitFor('3 ready sensors and 2 ready detectors', async () => {

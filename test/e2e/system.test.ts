@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeTools } from './bed/KubeTools.js';
 import { type List, type Obj, type PodObj, podReady } from './bed/kubeObjects.js';
 import { TestBed } from './bed/TestBed.js';
-import { workloadObjects } from './bed/workloads.js';
+import { bedNetworkIDS, workloadObjects } from './bed/workloads.js';
 import { waitFor } from './bed/waitFor.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,20 +111,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
   }
 
   it('a NetworkIDS is reconciled into a sensor on each of the three nodes and two detector replicas, each started with its mounted config', async () => {
-    const nids = {
-      apiVersion: 'netids.io/v1alpha1',
-      kind: 'NetworkIDS',
-      metadata: { name: nidsName, namespace: ns },
-      spec: {
-        interfaces: ['eth0'],
-        bpfFilter: 'not port 443',
-        detector: { replicas: 2 },
-        training: { duration: '60s', retrainInterval: '24h' },
-        anomalies: { maxKept: 100, ttl: '1h', writesPerMinute: 60 },
-        // The pods' DNS queries go to the bed's DNS stand-in (as to a cluster DNS): not of interest.
-        exclusions: { ports: [53] },
-      },
-    };
+    const nids = bedNetworkIDS(nidsName, ns);
     await kubectl(['apply', '-f', '-'], JSON.stringify(nids));
     const sensors = await waitFor('a started sensor pod on each node', async () => {
       const l = await sensorPods();

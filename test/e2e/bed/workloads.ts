@@ -24,3 +24,24 @@ export function workloadObjects(namespace: string, nodeNames: readonly string[])
     pod('client-2', n3, 'busybox:1.36', ['sh', '-c', loop], { app: 'client' }),
   ];
 }
+
+/**
+ * The NetworkIDS the bed applies: sensors on eth0 of every node, two detector replicas learning
+ * for 60 s. The pods' DNS queries go to the bed's DNS stand-in (as to a cluster DNS): not of
+ * interest, so port 53 is excluded.
+ */
+export function bedNetworkIDS(name: string, namespace: string): object {
+  return {
+    apiVersion: 'netids.io/v1alpha1',
+    kind: 'NetworkIDS',
+    metadata: { name, namespace },
+    spec: {
+      interfaces: ['eth0'],
+      bpfFilter: 'not port 443',
+      detector: { replicas: 2 },
+      training: { duration: '60s', retrainInterval: '24h' },
+      anomalies: { maxKept: 100, ttl: '1h', writesPerMinute: 60 },
+      exclusions: { ports: [53] },
+    },
+  };
+}
