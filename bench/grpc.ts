@@ -58,14 +58,14 @@ function quantile(sorted: Float64Array, q: number): number {
 function receiptOnly(): IngestTarget {
   const info: ModelInfo = { state: 'trained', progress: 1, version: 'receipt', trainedAt: null, samples: 0, featureSchemaVersion: 1, threshold: 1 };
   return {
-    ingest: (records): ScoredFlow[] => records.map((record) => ({ record, node: '', score: 0, anomalous: false, models: [] })),
+    ingest: (records): ScoredFlow[] => records.map((record) => ({ record, node: '', score: 0, anomalous: false, alerted: false, models: [] })),
     info: () => info,
   };
 }
 
 /** The real Detector, trained on synthetic flows (the latency phase: emission to scored result). */
 async function trainedDetector(): Promise<Detector> {
-  const detector = new Detector({ role: 'trainer', training: { durationS: 0, minSamples: 2000, maxSamples: 5000, retrainIntervalS: 0 } });
+  const detector = new Detector({ role: 'trainer', training: { durationS: 0, minSamples: 2000, maxSamples: 5000, retrainIntervalS: 0, maturingS: 0 } });
   const train = makeRecords(5000, 7);
   for (let i = 0; i < train.length && detector.info().state === 'learning'; i += 500) detector.ingest(train.slice(i, i + 500), 'bench');
   await detector.finishLearning();

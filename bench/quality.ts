@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { AttackLabels } from '../detector/eval/AttackLabels.js';
 import { evaluate } from '../detector/eval/evaluate.js';
 import { readFlows } from '../detector/offline/readFlows.js';
+import { DEFAULT_DETECTOR_OPTIONS } from '../detector/Detector.js';
 import { trainAndScore } from '../detector/offline/trainAndScore.js';
 import { FEATURE_NAMES } from '../sensor/features/schema.js';
 
@@ -39,7 +40,7 @@ for (const baseline of baselines) {
     process.stderr.write(`baseline ${baseline} s reaches past the first attack; skipped\n`);
     continue;
   }
-  const run = await trainAndScore(flows.records, { kind: 'baseline' }, { training: { durationS: baseline, minSamples: 200, maxSamples: 50_000, retrainIntervalS: 0 } });
+  const run = await trainAndScore(flows.records, { kind: 'baseline' }, { training: { durationS: baseline, minSamples: 200, maxSamples: 50_000, retrainIntervalS: 0, maturingS: DEFAULT_DETECTOR_OPTIONS.training.maturingS } });
   const report = evaluate(run, labels);
   const trainUntil = run.trained.reduce((t, r) => Math.max(t, r.lastSeen), 0);
   const sklearn = JSON.parse(

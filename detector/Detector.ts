@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { BlockList, isIPv6 } from 'node:net';
-import type { Anomaly } from '../lib/anomaly.js';
+import type { Anomaly, AnomalyKind } from '../lib/anomaly.js';
 import type { Logger } from '../lib/logger.js';
 import * as metrics from '../lib/metrics.js';
 import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION } from '../sensor/features/schema.js';
 import type { FlowRecord } from '../sensor/flows/FlowRecord.js';
-import { AnomalyAggregator, DEFAULT_AGGREGATOR_OPTIONS, type AggregatorOptions } from './alerts/AnomalyAggregator.js';
+import { AnomalyAggregator, DEFAULT_AGGREGATOR_OPTIONS, aggregationKey, type AggregatorOptions } from './alerts/AnomalyAggregator.js';
+import { RepeatCounter } from './alerts/RepeatCounter.js';
 import { DEFAULT_KIND_RULES, classifyKind, type KindRules } from './explain/classifyKind.js';
 import { FeatureBaseline } from './explain/FeatureBaseline.js';
 import { Ensemble, type EnsembleParamsInput } from './models/Ensemble.js';
@@ -31,7 +32,10 @@ export interface ScoredFlow {
   node: string;
   /** Ensemble score in [0, 1]. */
   score: number;
+  /** Its score reached the threshold. */
   anomalous: boolean;
+  /** It became part of an anomaly (an anomalous flow of no known kind that is not rare enough does not: see unknownNeedsAllModels). */
+  alerted: boolean;
   models: string[];
 }
 
@@ -49,6 +53,13 @@ export interface DetectorOptions {
     maxSamples: number;
     /** Retrain every this many seconds of traffic time on recent unflagged flows; 0 = never. */
     retrainIntervalS: number;
+    /**
+     * For this many seconds of traffic time after learning began, the first model matures: it is
+     * retrained at 2, 4, 8 … times the baseline's length on the baseline plus every unflagged flow
+     * since (a periodic job or a rarer service missed by a short baseline is learned once it has
+     * passed unflagged); 0 = never. Models loaded from a file or another replica do not mature.
+     */
+    maturingS: number;
   };
   model: EnsembleParamsInput;
   alerting: {
@@ -76,7 +87,7 @@ export interface DetectorOptions {
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   node: 'local',
   role: 'trainer',
-  training: { durationS: 100, minSamples: 200, maxSamples: 50_000, retrainIntervalS: 0 },
+  training: { durationS: 100, minSamples: 200, maxSamples: 50_000, retrainIntervalS: 0, maturingS: 3600 },
   model: {},
   alerting: { targetFpr: 0.001, minScore: 0.99, unknownNeedsAllModels: true },
   aggregation: DEFAULT_AGGREGATOR_OPTIONS,
@@ -111,6 +122,10 @@ export interface DetectorCounters {
  * plain threshold let through 5 false alerts in 19 min, all Unknown just above it.
  */
 const UNKNOWN_FPR_DIVISOR = 10;
+/** A near miss is a flow of a named kind whose score is within this many times the threshold's false-positive rate. */
+const NEAR_MISS_FACTOR = 10;
+/** Near misses of one aggregation key within the aggregation window that make an anomaly. */
+const NEAR_MISSES_NEEDED = 5;
 
 export class Detector extends EventEmitter {
   readonly options: DetectorOptions;
@@ -122,9 +137,12 @@ export class Detector extends EventEmitter {
   private clock = NaN;
   private pending: { record: FlowRecord; node: string }[] = [];
   private readonly aggregator: AnomalyAggregator;
+  private readonly nearMisses: RepeatCounter;
   private readonly excludedNets = new BlockList();
   private readonly excludedPorts: ReadonlySet<number>;
   private nextRetrainAt = Infinity;
+  /** Scored flows that nothing flagged join the baseline (maturing, or retraining on a sliding baseline). */
+  private learnsWhileScoring = false;
   private training: Promise<void> | null = null;
 
   constructor(
@@ -135,6 +153,7 @@ export class Detector extends EventEmitter {
     this.options = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
     this.baseline = new RowReservoir(this.options.training.maxSamples, FEATURE_COUNT, 7);
     this.aggregator = new AnomalyAggregator(this.options.aggregation);
+    this.nearMisses = new RepeatCounter(this.options.aggregation.windowS, NEAR_MISSES_NEEDED);
     for (const cidr of this.options.exclusions.cidrs) {
       const [net, bits] = cidr.split('/');
       const type = isIPv6(net) ? 'ipv6' : 'ipv4';
@@ -222,10 +241,7 @@ export class Detector extends EventEmitter {
   useModel(model: TrainedModel): void {
     this.model = model;
     this.state = 'trained';
-    if (this.options.training.retrainIntervalS > 0 && this.options.role === 'trainer') {
-      this.nextRetrainAt = (Number.isNaN(this.clock) ? model.trainedAt : this.clock) + this.options.training.retrainIntervalS;
-      this.baseline.clear();
-    }
+    if (this.options.role === 'trainer') this.scheduleRetraining(Number.isNaN(this.clock) ? model.trainedAt : this.clock, true);
     metrics.modelTrained.set(1);
     metrics.modelInfo.reset();
     metrics.modelInfo.set({ version: model.version }, 1);
@@ -241,6 +257,27 @@ export class Detector extends EventEmitter {
       byNode.set(node, list);
     }
     for (const [node, list] of byNode) this.scoreBatch(list, node);
+  }
+
+  /**
+   * After a model is put in use: while maturing, the next retraining is at twice the time learned
+   * so far and the baseline keeps growing; after that, every retrainIntervalS on a baseline that
+   * starts afresh with each model (or never).
+   */
+  private scheduleRetraining(now: number, newModel: boolean): void {
+    const t = this.options.training;
+    const doubled = this.baselineStart + 2 * Math.max(now - this.baselineStart, 1);
+    if (doubled <= this.baselineStart + t.maturingS) {
+      this.nextRetrainAt = doubled;
+      this.learnsWhileScoring = true;
+    } else if (t.retrainIntervalS > 0) {
+      this.nextRetrainAt = now + t.retrainIntervalS;
+      this.learnsWhileScoring = true;
+      if (newModel) this.baseline.clear();
+    } else {
+      this.nextRetrainAt = Infinity;
+      this.learnsWhileScoring = false;
+    }
   }
 
   /** Anomalies kept (oldest first). */
@@ -277,8 +314,10 @@ export class Detector extends EventEmitter {
   }
 
   private retrain(): void {
-    this.nextRetrainAt = this.clock + this.options.training.retrainIntervalS;
-    if (this.baseline.size < this.options.training.minSamples) return;
+    if (this.baseline.size < this.options.training.minSamples) {
+      this.scheduleRetraining(this.clock, false);
+      return;
+    }
     this.trainInBackground((err) => this.log?.error({ err }, 'retraining failed; keeping the current model'));
   }
 
@@ -316,7 +355,6 @@ export class Detector extends EventEmitter {
     const scores = model.ensemble.score(rows, n);
     const threshold = this.threshold(model);
     const out: ScoredFlow[] = [];
-    const retrain = this.options.training.retrainIntervalS > 0 && this.options.role === 'trainer';
     for (let i = 0; i < n; i++) {
       if (scores.rejected[i] === 1) {
         this.reject('non-finite');
@@ -327,9 +365,11 @@ export class Detector extends EventEmitter {
       const anomalous = score >= threshold;
       const models: string[] = [];
       for (const name of model.ensemble.modelNames) if ((scores.quantiles[name]?.[i] ?? 0) >= threshold) models.push(name);
-      out.push({ record, node, score, anomalous, models });
-      if (anomalous) this.raise(record, node, score, models, model);
-      else if (retrain) this.baseline.offer(record.features);
+      const kind = this.alertKind(record, score, models, threshold, model.ensemble.modelNames.length);
+      const alerted = kind !== null;
+      if (alerted) this.raise(record, node, kind, score, models, model);
+      out.push({ record, node, score, anomalous, alerted, models });
+      if (!anomalous && this.learnsWhileScoring) this.baseline.offer(record.features);
     }
     this.counters.scored += out.length;
     metrics.vectorsScored.inc(out.length);
@@ -337,13 +377,32 @@ export class Detector extends EventEmitter {
     return out;
   }
 
-  private raise(record: FlowRecord, node: string, score: number, models: string[], model: TrainedModel): void {
+  /**
+   * The kind of anomaly a scored flow raises, or null. A flow at the threshold raises its kind; an
+   * Unknown needs more (unknownNeedsAllModels). A flow of a named kind just below the threshold
+   * (within NEAR_MISS_FACTOR times its false-positive rate) raises it when it is the
+   * NEAR_MISSES_NEEDED-th such flow of one aggregation key within the aggregation window: a
+   * password guesser's connections each look almost like a normal login, and benign flows that
+   * rare do not come in runs from one source to one destination.
+   */
+  private alertKind(record: FlowRecord, score: number, models: string[], threshold: number, modelCount: number): AnomalyKind | null {
+    const nearBar = Math.max(this.options.alerting.minScore, 1 - (1 - threshold) * NEAR_MISS_FACTOR);
+    if (score < nearBar) return null;
     const kind = classifyKind(record, this.options.kindRules);
-    const unknownBar = 1 - (1 - this.threshold(model)) / UNKNOWN_FPR_DIVISOR;
-    if (kind === 'Unknown' && this.options.alerting.unknownNeedsAllModels && (models.length < model.ensemble.modelNames.length || score < unknownBar)) {
-      this.counters.weakUnknown++;
-      return;
+    if (kind === 'Unknown') {
+      if (score < threshold) return null;
+      const unknownBar = 1 - (1 - threshold) / UNKNOWN_FPR_DIVISOR;
+      if (this.options.alerting.unknownNeedsAllModels && (models.length < modelCount || score < unknownBar)) {
+        this.counters.weakUnknown++;
+        return null;
+      }
+      return kind;
     }
+    if (score >= threshold) return kind;
+    return this.nearMisses.add(aggregationKey(kind, record), record.lastSeen) ? kind : null;
+  }
+
+  private raise(record: FlowRecord, node: string, kind: AnomalyKind, score: number, models: string[], model: TrainedModel): void {
     this.counters.anomalousFlows++;
     metrics.anomalousFlows.inc({ kind });
     const reasons = model.baseline.explain(record.features);

@@ -57,6 +57,7 @@ export const DetectorServiceConfigSchema = z
         minSamples: z.number().int().min(10).default(DEFAULT_DETECTOR_OPTIONS.training.minSamples),
         maxSamples: z.number().int().min(10).default(DEFAULT_DETECTOR_OPTIONS.training.maxSamples),
         retrainIntervalS: z.number().min(0).default(DEFAULT_DETECTOR_OPTIONS.training.retrainIntervalS),
+        maturingS: z.number().min(0).default(DEFAULT_DETECTOR_OPTIONS.training.maturingS),
       })
       .strict()
       .default(DEFAULT_DETECTOR_OPTIONS.training),

@@ -27,6 +27,7 @@ const FLAGS: Record<string, string> = {
   'training-min-samples': 'training.minSamples',
   'training-max-samples': 'training.maxSamples',
   'retrain-interval': 'training.retrainIntervalS',
+  maturing: 'training.maturingS',
   'target-fpr': 'alerting.targetFpr',
   'min-score': 'alerting.minScore',
   'pending-max': 'pendingMax',
@@ -53,6 +54,7 @@ Flags (also NETIDS_<SETTING> environment variables, or a --config YAML file):
   --detector-id ID            unique per replica (default host-pid)
   --training-duration S       baseline length in traffic seconds (default 100)
   --training-min-samples N    --training-max-samples N   --retrain-interval S
+  --maturing S                retrain the first model at 2, 4, 8 … × the baseline for S seconds (default 3600; 0 = off)
   --target-fpr X  --min-score X  --pending-max N
   --credit N                  batches a sensor may have unacknowledged (default 8)
   --max-message-bytes N       larger stream messages are skipped and counted (default 4 MiB)

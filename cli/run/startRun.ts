@@ -69,6 +69,7 @@ export async function startRun(config: RunConfig, io: RunIo, hooks: { onModel?: 
         minSamples: config.training.baselineFlows,
         maxSamples: config.training.maxSamples,
         retrainIntervalS: 0,
+        maturingS: DEFAULT_DETECTOR_OPTIONS.training.maturingS,
       },
       alerting: {
         ...DEFAULT_DETECTOR_OPTIONS.alerting,

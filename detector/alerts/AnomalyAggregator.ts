@@ -14,6 +14,11 @@ export const DEFAULT_AGGREGATOR_OPTIONS: AggregatorOptions = { windowS: 120, max
 /** Kinds whose victim is many hosts: aggregated by source alone (dst becomes '*'). */
 const MANY_DESTINATIONS: ReadonlySet<AnomalyKind> = new Set(['HostSweep']);
 
+/** Flows of one key belong to one anomaly: kind, source and destination ('*' for many-destination kinds). */
+export function aggregationKey(kind: AnomalyKind, record: FlowRecord): string {
+  return `${kind}|${record.src}|${MANY_DESTINATIONS.has(kind) ? '*' : record.dst}`;
+}
+
 export interface FlaggedFlow {
   record: FlowRecord;
   node: string;
@@ -41,7 +46,7 @@ export class AnomalyAggregator {
     const { record, kind } = flow;
     const manyDst = MANY_DESTINATIONS.has(kind);
     const dst = manyDst ? '*' : record.dst;
-    const key = `${kind}|${record.src}|${dst}`;
+    const key = aggregationKey(kind, record);
     const open = this.open.get(key);
     if (open && record.lastSeen - open.lastSeen <= this.options.windowS && this.byId.has(open.id)) {
       open.count += 1;

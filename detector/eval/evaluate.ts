@@ -18,9 +18,11 @@ export interface AttackResult {
   start: number;
   end: number;
   flows: number;
+  /** Flows that became part of an anomaly (an anomalous flow the detector did not raise is not one). */
   flaggedFlows: number;
+  /** Some flow of the attack raised (or joined) an anomaly. */
   detected: boolean;
-  /** Seconds from the attack's start to the first alert on it (stream time when the flagged flow was scored). */
+  /** Seconds from the attack's start to the first alert on it (stream time when that flow was scored). */
   timeToFirstAlertS: number | null;
   /** Kinds of the anomalies raised on this attack. */
   kindsReported: AnomalyKind[];
@@ -78,7 +80,7 @@ export function evaluate(run: OfflineRun, labels: AttackLabels): EvalReport {
     if (!w) return;
     const a = attacks[labels.windows.indexOf(w)];
     a.flows++;
-    if (!s.anomalous) return;
+    if (!s.alerted) return;
     a.flaggedFlows++;
     a.detected = true;
     const t = Math.max(0, streamTime - w.start);

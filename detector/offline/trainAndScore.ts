@@ -34,7 +34,11 @@ export async function trainAndScore(records: FlowRecord[], source: TrainingSourc
     }
     if (detector.info().state === 'learning') await detector.finishLearning();
     if (detector.info().state !== 'trained') throw new Error(`not enough flows to train on (${records.length})`);
-    scored.push(...detector.ingest(pending));
+    // Retraining (maturing) starts inside ingest: as live, later batches get the new model.
+    for (let i = 0; i < pending.length; i += 512) {
+      scored.push(...detector.ingest(pending.slice(i, i + 512)));
+      await detector.idle();
+    }
     return { detector, trained: records.slice(0, trained), scored };
   }
   let train: FlowRecord[] = [];

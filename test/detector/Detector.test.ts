@@ -7,6 +7,8 @@ import { ModelFileError, TrainedModel } from '../../detector/ModelFile.js';
 import { SeededRandom } from '../../detector/models/SeededRandom.js';
 import type { Anomaly } from '../../lib/anomaly.js';
 import type { FlowRecord } from '../../sensor/flows/FlowRecord.js';
+import { classifyKind } from '../../detector/explain/classifyKind.js';
+import { featureIndex } from '../../sensor/features/schema.js';
 import { makeFlow } from './flowRecordFactory.js';
 
 const random = new SeededRandom(42);
@@ -46,11 +48,19 @@ function scanFlow(t: number, port: number): FlowRecord {
   );
 }
 
-async function trainedDetector(): Promise<Detector> {
-  const detector = new Detector({ training: { durationS: 100, minSamples: 300, maxSamples: 10_000, retrainIntervalS: 0 } });
+/** Normal logins: like normalFlow, to ssh, from clients that connect about once a second. */
+function sshFlow(t: number): FlowRecord {
+  const f = normalFlow(t);
+  f.dstPort = 22;
+  f.features[featureIndex('pair_pkt_rate_100s')] = jitter(1.5);
+  return f;
+}
+
+async function trainedDetector(maturingS = 0, flow = normalFlow): Promise<Detector> {
+  const detector = new Detector({ training: { durationS: 100, minSamples: 300, maxSamples: 10_000, retrainIntervalS: 0, maturingS } });
   let t = 1_000_000;
   while (detector.info().state === 'learning') {
-    detector.ingest([normalFlow(t)]);
+    detector.ingest([flow(t)]);
     t += 0.25;
   }
   expect(detector.info().state).toBe('training');
@@ -104,6 +114,70 @@ describe('Detector', () => {
     expect(scored.anomalous).toBe(true);
     expect(raised.map((a) => a.kind)).toEqual(['Unknown']);
     expect(detector.counters.weakUnknown).toBe(0);
+  });
+
+  it('raises a named kind from a run of flows just below the threshold, never from one or from an Unknown', async () => {
+    const detector = await trainedDetector(0, sshFlow);
+    const raised: Anomaly[] = [];
+    detector.on('anomaly', (a: Anomaly) => raised.push(a));
+    const model = detector.currentModel() as TrainedModel;
+    const threshold = detector.info().threshold;
+    // A password guess: a login like the baseline's, at a higher rate. Scale the rate until its
+    // score sits just below the threshold (a near miss).
+    const login = sshFlow(0);
+    const guess = (t: number, scale: number): FlowRecord => {
+      const f = { ...login, firstSeen: t, lastSeen: t + 0.05, features: login.features.slice() };
+      f.features[featureIndex('pair_pkt_rate_10s')] *= scale;
+      f.features[featureIndex('src_pkt_rate_10s')] *= scale;
+      return f;
+    };
+    const score = (r: FlowRecord): number => model.ensemble.score(r.features, 1).combined[0];
+    let lo = 1;
+    let hi = 1e4;
+    expect(score(guess(0, lo))).toBeLessThan(threshold);
+    expect(score(guess(0, hi))).toBeGreaterThanOrEqual(threshold);
+    for (let i = 0; i < 60; i++) {
+      const mid = Math.sqrt(lo * hi);
+      if (score(guess(0, mid)) < threshold) lo = mid;
+      else hi = mid;
+    }
+    const nearMiss = score(guess(0, lo));
+    expect(nearMiss).toBeGreaterThan(1 - (1 - threshold) * 10);
+    expect(classifyKind(guess(0, lo))).toBe('BruteForce');
+
+    const t0 = 1_000_300;
+    const first = detector.ingest([0, 1, 2, 3].map((i) => guess(t0 + i, lo)));
+    expect(first.map((s) => [s.anomalous, s.alerted])).toEqual(Array(4).fill([false, false]));
+    expect(raised).toEqual([]);
+    const fifth = detector.ingest([guess(t0 + 4, lo)]);
+    expect(fifth[0].alerted).toBe(true);
+    expect(raised.map((a) => a.kind)).toEqual(['BruteForce']);
+    // The same near miss of no known kind (no ssh port, no repeat rate) never alerts.
+    const unknown = [0, 1, 2, 3, 4, 5].map((i) => {
+      const f = guess(t0 + 10 + i, lo);
+      f.dstPort = 8081;
+      f.src = '10.0.0.77';
+      return f;
+    });
+    expect(detector.ingest(unknown).some((s) => s.alerted)).toBe(false);
+  });
+
+  it('matures: retrains at 2× and 4× the baseline on it and the unflagged flows since, then stops', async () => {
+    const detector = await trainedDetector(500);
+    const versions = [detector.info().version];
+    const baseline = detector.info().samples;
+    let t = 1_000_100;
+    // 100 s of baseline: retraining is due at 200 s and 400 s (800 s is past maturingS, 500 s).
+    while (t < 1_000_900) {
+      detector.ingest([normalFlow(t)]);
+      t += 0.25;
+      await detector.idle();
+      const v = detector.info().version;
+      if (v !== versions[versions.length - 1]) versions.push(v);
+    }
+    expect(versions).toHaveLength(3);
+    // The baseline kept growing: the last model learned from about 400 s of flows, not 100.
+    expect(detector.info().samples).toBeGreaterThan(3 * baseline);
   });
 
   it('counts bad vectors by reason and keeps going', async () => {
