@@ -38,7 +38,7 @@ export interface NetworkIDSSpec {
     isolationForest?: { trees?: number; sampleSize?: number };
     oneClassSvm?: { nu?: number; gamma?: number };
   };
-  training?: { duration?: string; samples?: number; retrainInterval?: string };
+  training?: { duration?: string; samples?: number; retrainInterval?: string; maturing?: string };
   alerting?: { targetFalsePositiveRate?: number; minScore?: number };
   anomalies?: { maxKept?: number; ttl?: string; writesPerMinute?: number };
   exclusions?: { cidrs?: string[]; ports?: number[] };

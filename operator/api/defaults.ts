@@ -17,7 +17,7 @@ export interface ResolvedSpec {
     resources: ResourceRequirements;
   };
   model: { isolationForest: { trees: number; sampleSize: number }; oneClassSvm: { nu: number; gamma?: number } };
-  training: { duration?: string; samples?: number; retrainInterval: string };
+  training: { duration?: string; samples?: number; retrainInterval: string; maturing: string };
   alerting: { targetFalsePositiveRate: number; minScore: number };
   anomalies: { maxKept: number; ttl: string; writesPerMinute: number };
   exclusions: { cidrs: string[]; ports: number[] };
@@ -36,6 +36,7 @@ export const DEFAULTS = {
   nu: 0.01,
   trainingDuration: '10m',
   retrainInterval: '24h',
+  maturing: '1h',
   targetFalsePositiveRate: 0.001,
   minScore: 0.6,
   maxKept: 500,
@@ -81,6 +82,7 @@ export function resolveSpec(spec: NetworkIDSSpec, defaultImage: string): Resolve
       duration: training.samples === undefined ? (training.duration ?? DEFAULTS.trainingDuration) : training.duration,
       samples: training.samples,
       retrainInterval: training.retrainInterval ?? DEFAULTS.retrainInterval,
+      maturing: training.maturing ?? DEFAULTS.maturing,
     },
     alerting: {
       targetFalsePositiveRate: spec.alerting?.targetFalsePositiveRate ?? DEFAULTS.targetFalsePositiveRate,

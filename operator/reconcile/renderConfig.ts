@@ -38,6 +38,7 @@ export function renderConfig(namespace: string, name: string, headlessService: s
   const training: RenderedConfig['detector']['training'] = {
     durationS: spec.training.duration === undefined ? 0 : durationSeconds(spec.training.duration),
     retrainIntervalS: durationSeconds(spec.training.retrainInterval),
+    maturingS: durationSeconds(spec.training.maturing),
   };
   if (spec.training.samples !== undefined) training.minSamples = spec.training.samples;
   const ocsvm: RenderedConfig['detector']['model']['ocsvm'] = { nu: spec.model.oneClassSvm.nu };

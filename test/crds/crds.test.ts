@@ -64,6 +64,7 @@ describe('CRDs', () => {
       'model.isolationForest.sampleSize': DEFAULTS.sampleSize,
       'model.oneClassSvm.nu': DEFAULTS.nu,
       'training.retrainInterval': DEFAULTS.retrainInterval,
+      'training.maturing': DEFAULTS.maturing,
       'alerting.targetFalsePositiveRate': DEFAULTS.targetFalsePositiveRate,
       'alerting.minScore': DEFAULTS.minScore,
       'anomalies.maxKept': DEFAULTS.maxKept,

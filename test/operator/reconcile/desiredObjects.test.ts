@@ -99,7 +99,7 @@ describe('desiredObjects', () => {
     expect(config.networkIDS).toBe('sec/demo');
     expect(config.sensor).toEqual({ detectors: ['demo-detector-headless.sec.svc:9000'], metricsPort: 9090, insecure: true });
     expect(config.detector.model).toEqual({ iforest: { trees: 100, sampleSize: 256 }, ocsvm: { nu: 0.01 } });
-    expect(config.detector.training).toEqual({ durationS: 600, retrainIntervalS: 86_400 });
+    expect(config.detector.training).toEqual({ durationS: 600, retrainIntervalS: 86_400, maturingS: 3_600 });
     expect(config.detector.alerting).toEqual({ targetFpr: 0.001, minScore: 0.6 });
     expect(config.detector.anomalies).toEqual({ maxKept: 500, ttlS: 86_400, writesPerMinute: 30 });
     expect(config.detector).toMatchObject({ listen: '0.0.0.0:9000', modelSource: ['demo-detector-headless.sec.svc:9000'], exclusions: { cidrs: [], ports: [9000] } });
@@ -139,7 +139,7 @@ describe('desiredObjects', () => {
     expect(config.sensor).toMatchObject({ interfaces: ['eth0', 'eth1'], filter: 'not port 22' });
     expect(config.detector.exclusions).toEqual({ cidrs: ['10.0.0.0/8'], ports: [53, 9000] });
     expect(config.detector.model).toEqual({ iforest: { trees: 200, sampleSize: 512 }, ocsvm: { nu: 0.05, gamma: 0.2 } });
-    expect(config.detector.training).toEqual({ durationS: 0, minSamples: 50_000, retrainIntervalS: 43_200 });
+    expect(config.detector.training).toEqual({ durationS: 0, minSamples: 50_000, retrainIntervalS: 43_200, maturingS: 3_600 });
     expect(config.detector.alerting).toEqual({ targetFpr: 0.01, minScore: 0.7 });
     expect(config.detector.anomalies).toEqual({ maxKept: 100, ttlS: 3_600, writesPerMinute: 10 });
   });

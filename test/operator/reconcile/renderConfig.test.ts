@@ -31,7 +31,7 @@ describe('renderConfig against the services\' schemas', () => {
       interfaces: ['eth0', 'ens5'],
       bpfFilter: 'tcp or udp',
       model: { isolationForest: { trees: 150, sampleSize: 128 }, oneClassSvm: { nu: 0.02, gamma: 0.5 } },
-      training: { duration: '1h30m', retrainInterval: '6h' },
+      training: { duration: '1h30m', retrainInterval: '6h', maturing: '30m' },
       alerting: { targetFalsePositiveRate: 0.005, minScore: 0.8 },
       anomalies: { maxKept: 42, ttl: '2h', writesPerMinute: 12 },
       exclusions: { cidrs: ['10.96.0.0/12', 'fd00::/8'], ports: [53, 123] },
@@ -56,7 +56,7 @@ describe('renderConfig against the services\' schemas', () => {
       node: 'node-7',
       detectorId: 'demo-sensor-x2k9p',
       networkids: { namespace: 'sec', name: 'demo' },
-      training: { durationS: 5_400, retrainIntervalS: 21_600 },
+      training: { durationS: 5_400, retrainIntervalS: 21_600, maturingS: 1_800 },
       model: { iforest: { trees: 150, sampleSize: 128 }, ocsvm: { nu: 0.02, gamma: 0.5 } },
       alerting: { targetFpr: 0.005, minScore: 0.8 },
       anomalies: { maxKept: 42, ttlS: 7_200, writesPerMinute: 12 },
@@ -70,7 +70,7 @@ describe('renderConfig against the services\' schemas', () => {
     expect(sensor.interfaces).toBeUndefined(); // every interface that is up
     expect(sensor.filter).toBeUndefined();
     const detector = loadConfig(DetectorServiceConfigSchema, { file: defaults, section: 'detector', env: podEnv });
-    expect(detector.training).toMatchObject({ durationS: 600, retrainIntervalS: 86_400 });
+    expect(detector.training).toMatchObject({ durationS: 600, retrainIntervalS: 86_400, maturingS: 3_600 });
     expect(detector.alerting).toEqual({ targetFpr: 0.001, minScore: 0.6 });
 
     const bySamples = renderToFile({ training: { samples: 5_000, retrainInterval: '0s' } });
