@@ -124,8 +124,9 @@ export interface DetectorCounters {
 const UNKNOWN_FPR_DIVISOR = 10;
 /** A near miss is a flow of a named kind whose score is within this many times the threshold's false-positive rate. */
 const NEAR_MISS_FACTOR = 10;
-/** Near misses of one aggregation key within the aggregation window that make an anomaly. */
+/** Near misses of one aggregation key within NEAR_MISS_WINDOW_S seconds that make an anomaly. */
 const NEAR_MISSES_NEEDED = 5;
+const NEAR_MISS_WINDOW_S = 60;
 
 export class Detector extends EventEmitter {
   readonly options: DetectorOptions;
@@ -153,7 +154,7 @@ export class Detector extends EventEmitter {
     this.options = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
     this.baseline = new RowReservoir(this.options.training.maxSamples, FEATURE_COUNT, 7);
     this.aggregator = new AnomalyAggregator(this.options.aggregation);
-    this.nearMisses = new RepeatCounter(this.options.aggregation.windowS, NEAR_MISSES_NEEDED);
+    this.nearMisses = new RepeatCounter(NEAR_MISS_WINDOW_S, NEAR_MISSES_NEEDED);
     for (const cidr of this.options.exclusions.cidrs) {
       const [net, bits] = cidr.split('/');
       const type = isIPv6(net) ? 'ipv6' : 'ipv4';
@@ -381,7 +382,7 @@ export class Detector extends EventEmitter {
    * The kind of anomaly a scored flow raises, or null. A flow at the threshold raises its kind; an
    * Unknown needs more (unknownNeedsAllModels). A flow of a named kind just below the threshold
    * (within NEAR_MISS_FACTOR times its false-positive rate) raises it when it is the
-   * NEAR_MISSES_NEEDED-th such flow of one aggregation key within the aggregation window: a
+   * NEAR_MISSES_NEEDED-th such flow of one aggregation key within NEAR_MISS_WINDOW_S: a
    * password guesser's connections each look almost like a normal login, and benign flows that
    * rare do not come in runs from one source to one destination.
    */
