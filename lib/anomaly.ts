@@ -38,7 +38,7 @@ export interface Anomaly {
   dst: string;
   srcPort: number;
   dstPort: number;
-  /** 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other' */
+  /** 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'arp' | 'other' */
   protocol: string;
   node: string;
   kind: AnomalyKind;

@@ -32,8 +32,8 @@ export const DEFAULT_SENSOR_CONFIG: Readonly<SensorConfig> = Object.freeze({
 export interface SensorCounters {
   /** Packets handed to onPacket. */
   packets: number;
-  /** Packets that reached the flow table (decoded IP packets, and packets given to onDecoded). */
-  ipPackets: number;
+  /** Packets that reached the flow table (decoded IP and ARP packets, and packets given to onDecoded). */
+  flowPackets: number;
   /** Decoded but not IP (ARP, LLDP…). */
   nonIp: number;
   /** IP fragments (first and later ones; later ones form flows without ports). */
@@ -87,7 +87,7 @@ export class Sensor {
   };
   private slab = new Float64Array(SLAB_RECORDS * FEATURE_COUNT);
   private slabUsed = 0;
-  private ipPackets = 0;
+  private flowPackets = 0;
   private nonFinite = 0;
   private callbackErrors = 0;
 
@@ -113,7 +113,7 @@ export class Sensor {
     const pkt = this.pkt;
     this.onPacket = (linkType, buf, offset, capLen, wireLen, ts) => {
       if (this.decoder.decode(linkType, buf, offset, capLen, wireLen, ts, pkt)) {
-        this.ipPackets++;
+        this.flowPackets++;
         this.table.add(pkt);
       }
     };
@@ -121,7 +121,7 @@ export class Sensor {
 
   /** Adds an already decoded IP packet (bypassing the decoder). */
   onDecoded(pkt: DecodedPacket): void {
-    this.ipPackets++;
+    this.flowPackets++;
     this.table.add(pkt);
   }
 
@@ -139,7 +139,7 @@ export class Sensor {
     const d = this.decoder;
     return {
       packets: d.packets,
-      ipPackets: this.ipPackets,
+      flowPackets: this.flowPackets,
       nonIp: d.nonIp,
       fragments: d.fragments,
       decodeSkipped: { ...d.skipped },

@@ -18,7 +18,7 @@ export class DecodedPacket {
   wireLen = 0;
   buf: Uint8Array = new Uint8Array(0);
 
-  /** 4 or 6 when an IP header was decoded, else 0 (ARP, unknown ethertype, …). */
+  /** 4 or 6 when an IP header was decoded, 4 for an ARP message about IPv4 addresses, else 0. */
   ipVersion = 0;
   /**
    * Text given to `src` / `dst` (hand-made packets); '' to format from the header bytes. The
@@ -27,7 +27,11 @@ export class DecodedPacket {
    */
   private srcText = '';
   private dstText = '';
-  /** IANA protocol number of the transport header: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, else the raw next header. */
+  /**
+   * IANA protocol number of the transport header: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, else the raw
+   * next header; PROTO_ARP for an ARP request or reply (its sender and target addresses are
+   * src and dst, `l3Offset` is the ARP header's).
+   */
   protocol = 0;
   /** TCP/UDP ports; for ICMP/ICMPv6 srcPort = type, dstPort = code. */
   srcPort = 0;
@@ -53,7 +57,7 @@ export class DecodedPacket {
    * this packet), unless text was assigned.
    */
   get src(): string {
-    return this.srcText !== '' ? this.srcText : this.addressAt(this.ipVersion === 4 ? 12 : 8);
+    return this.srcText !== '' ? this.srcText : this.addressAt(this.protocol === PROTO_ARP ? ARP_SENDER_IP : this.ipVersion === 4 ? 12 : 8);
   }
 
   set src(text: string) {
@@ -62,7 +66,7 @@ export class DecodedPacket {
 
   /** Destination address as text (as `src`). */
   get dst(): string {
-    return this.dstText !== '' ? this.dstText : this.addressAt(this.ipVersion === 4 ? 16 : 24);
+    return this.dstText !== '' ? this.dstText : this.addressAt(this.protocol === PROTO_ARP ? ARP_TARGET_IP : this.ipVersion === 4 ? 16 : 24);
   }
 
   set dst(text: string) {
@@ -94,6 +98,14 @@ export const PROTO_ICMP = 1;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const PROTO_ICMPV6 = 58;
+/**
+ * ARP's EtherType, as the protocol of ARP "flows" (a request and its reply; a host sweep on a
+ * local network is ARP requests). No IP protocol number is above 255, so it cannot collide.
+ */
+export const PROTO_ARP = 0x0806;
+/** Offsets of the sender's and the target's IPv4 address in an Ethernet/IPv4 ARP message. */
+export const ARP_SENDER_IP = 14;
+export const ARP_TARGET_IP = 24;
 
 export function protocolName(protocol: number): string {
   switch (protocol) {
@@ -105,6 +117,8 @@ export function protocolName(protocol: number): string {
       return 'icmp';
     case PROTO_ICMPV6:
       return 'icmpv6';
+    case PROTO_ARP:
+      return 'arp';
     default:
       return 'other';
   }

@@ -1,4 +1,4 @@
-import { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './DecodedPacket.js';
+import { ARP_TARGET_IP, PROTO_ARP, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type DecodedPacket } from './DecodedPacket.js';
 
 /** pcap LINKTYPE_* values the decoder reads. */
 export const LINKTYPE_NULL = 0;
@@ -56,6 +56,9 @@ const MAX_NFLOG_TLVS = 64;
  * - ICMP and ICMPv6: `srcPort` is the type, `dstPort` the code, `payloadLen` what follows the
  *   8-byte header.
  *
+ * - ARP (Ethernet/IPv4 requests and replies): returns true with `protocol` PROTO_ARP (see
+ *   DecodedPacket), counted as non-IP.
+ *
  * Counters: every packet counts once in `packets` and in exactly one of `ip`, `nonIp` or one
  * reason of `skipped`.
  */
@@ -76,7 +79,7 @@ export class Decoder {
   /** Buffer position one past the packet as it was on the wire (for offload-zeroed lengths). */
   private wireEnd = 0;
 
-  /** Decode one packet into `out`; true when out holds an IP packet for the flow table, false otherwise (non-IP or skipped; counters say which). Never throws. */
+  /** Decode one packet into `out`; true when out holds a packet for the flow table (IP, or ARP), false otherwise (other non-IP, or skipped; counters say which). Never throws. */
   decode(
     linkType: number,
     buf: Uint8Array,
@@ -197,7 +200,7 @@ export class Decoder {
       case ETH_IPV6:
         return this.ipv6(b, p, end, out);
       case ETH_ARP:
-        return this.notIp('arp');
+        return this.arp(b, p, end, out);
       case ETH_RARP:
         return this.notIp('rarp');
       case ETH_LLDP:
@@ -230,6 +233,24 @@ export class Decoder {
         if (type < 0x0600) return this.notIp(ethernet ? 'llc' : 'other');
         return this.notIp('other');
     }
+  }
+
+  /**
+   * An Ethernet/IPv4 ARP request or reply becomes a packet of protocol PROTO_ARP from the sender's
+   * to the target's address (counted as non-IP 'arp' all the same): a request and its reply make
+   * one flow, and a sweep of a local network shows as one host asking for many. Other ARP
+   * (another hardware or protocol type, RARP operations) is only counted.
+   */
+  private arp(b: Uint8Array, p: number, end: number, out: DecodedPacket): boolean {
+    this.notIp('arp');
+    if (end - p < ARP_TARGET_IP + 4) return false;
+    const op = (b[p + 6] << 8) | b[p + 7];
+    if (b[p] !== 0 || b[p + 1] !== 1 || b[p + 2] !== 0x08 || b[p + 3] !== 0 || b[p + 4] !== 6 || b[p + 5] !== 4 || (op !== 1 && op !== 2)) return false;
+    out.ipVersion = 4;
+    out.protocol = PROTO_ARP;
+    out.l3Offset = p;
+    out.ipLen = ARP_TARGET_IP + 4;
+    return true;
   }
 
   private rawIp(b: Uint8Array, p: number, end: number, out: DecodedPacket): boolean {

@@ -43,7 +43,7 @@ export function writeFlowFeatures(t: FlowTable, slot: number, out: Float64Array,
   const k = slot * U32_STRIDE;
   const f = slot * F64_STRIDE;
   const meta = u[k + U_META];
-  const proto = meta & 0xff;
+  const proto = meta & 0xffff;
   const duration = f64[f + F_LAST] - f64[f + F_START];
   const fp = u[k + U_FWD_PKTS];
   const bp = u[k + U_BWD_PKTS];
@@ -78,7 +78,7 @@ export function writeFlowFeatures(t: FlowTable, slot: number, out: Float64Array,
     out[o++] = 0;
   }
   for (let i = 0; i < FLAG_KINDS; i++) out[o++] = u[k + U_FLAGS + i];
-  out[o++] = (meta >>> 16) & ST_HANDSHAKE ? 1 : 0;
+  out[o++] = (meta >>> 24) & ST_HANDSHAKE ? 1 : 0;
   const d = duration > MIN_RATE_DURATION_S ? duration : MIN_RATE_DURATION_S;
   out[o++] = (fb + bb) / d;
   out[o++] = n / d;

@@ -1,5 +1,6 @@
 import {
   DecodedPacket,
+  PROTO_ARP,
   PROTO_TCP,
   PROTO_UDP,
   TCP_ACK,
@@ -76,7 +77,7 @@ export const U_BWD_MIN = 18;
 export const U_BWD_MAX = 19;
 /** FLAG_KINDS counters from here. */
 export const U_FLAGS = 20;
-/** Protocol number (bits 0-7), timeout class (8-15), TCP state bits (16-23). */
+/** Protocol number (bits 0-15: PROTO_ARP is above 255), timeout class (16-23), TCP state bits (24-31). */
 export const U_META = 26;
 /** Ports of the initiator's first packet as decoded (srcPort << 16 | dstPort; ICMP: type, code). */
 export const U_PORTS = 27;
@@ -256,10 +257,10 @@ export class FlowTable {
 
     // TCP state and timeout class.
     const meta = u[k + U_META];
-    const oldCls = (meta >>> 8) & 0xff;
+    const oldCls = (meta >>> 16) & 0xff;
     let cls = oldCls;
     let end: FlowEndReason | null = null;
-    let st = meta >>> 16;
+    let st = meta >>> 24;
     if (flags !== 0) {
       const fl = k + U_FLAGS;
       if (flags & TCP_SYN) u[fl + FLAG_SYN]++;
@@ -292,7 +293,7 @@ export class FlowTable {
     } else if (cls === CLS_UDP_UNANSWERED && !forward) {
       cls = CLS_UDP;
     }
-    u[k + U_META] = (meta & 0xff) | (cls << 8) | (st << 16);
+    u[k + U_META] = (meta & 0xffff) | (cls << 16) | (st << 24);
 
     // Move to the tail of its class list (ordered by last packet time).
     if (!isNew) this.unlink(slot, oldCls);
@@ -329,23 +330,23 @@ export class FlowTable {
    */
   srcAddrOf(slot: number): string {
     const k = slot * U32_STRIDE;
-    return this.addressText.fromWords(this.u32, k, (this.u32[k + 9] >>> 8) & 0xff);
+    return this.addressText.fromWords(this.u32, k, (this.u32[k + 9] >>> 16) & 0xff);
   }
 
   /** Responder's address as text. */
   dstAddrOf(slot: number): string {
     const k = slot * U32_STRIDE;
-    return this.addressText.fromWords(this.u32, k + 4, (this.u32[k + 9] >>> 8) & 0xff);
+    return this.addressText.fromWords(this.u32, k + 4, (this.u32[k + 9] >>> 16) & 0xff);
   }
 
   /** IANA protocol number of the flow in `slot`. */
   protocolOf(slot: number): number {
-    return this.u32[slot * U32_STRIDE + U_META] & 0xff;
+    return this.u32[slot * U32_STRIDE + U_META] & 0xffff;
   }
 
   /** TCP state bits (ST_*) of the flow in `slot`. */
   tcpStateOf(slot: number): number {
-    return this.u32[slot * U32_STRIDE + U_META] >>> 16;
+    return this.u32[slot * U32_STRIDE + U_META] >>> 24;
   }
 
   /** Initiator's source port as decoded (ICMP: type). */
@@ -406,10 +407,10 @@ export class FlowTable {
         ? flags & TCP_SYN && !(flags & TCP_ACK)
           ? CLS_SYN
           : CLS_TCP
-        : proto === PROTO_UDP
+        : proto === PROTO_UDP || proto === PROTO_ARP
           ? CLS_UDP_UNANSWERED
           : CLS_OTHER;
-    u[k + U_META] = (proto & 0xff) | (cls << 8);
+    u[k + U_META] = (proto & 0xffff) | (cls << 16);
     u[k + U_PORTS] = forward ? ((pkt.srcPort << 16) | pkt.dstPort) >>> 0 : ((pkt.dstPort << 16) | pkt.srcPort) >>> 0;
     this.f64[slot * F64_STRIDE + F_OBSERVER] = 0;
     this.resetRecord(slot, now);
@@ -457,7 +458,7 @@ export class FlowTable {
     this.observer.onFlowEnd(slot, reason, at);
     const u = this.u32;
     const k = slot * U32_STRIDE;
-    this.unlink(slot, (u[k + U_META] >>> 8) & 0xff);
+    this.unlink(slot, (u[k + U_META] >>> 16) & 0xff);
     this.free[slot] = 1;
     const b = u[k + U_HASH] & this.bucketMask;
     let s = this.buckets[b];

@@ -1,4 +1,4 @@
-import { DecodedPacket, PROTO_ICMP, PROTO_ICMPV6 } from '../decode/DecodedPacket.js';
+import { ARP_SENDER_IP, ARP_TARGET_IP, DecodedPacket, PROTO_ARP, PROTO_ICMP, PROTO_ICMPV6 } from '../decode/DecodedPacket.js';
 import { hashAddress, mix32 } from './hashWords.js';
 import { parseIpWords } from './parseIpWords.js';
 
@@ -8,7 +8,7 @@ export const KEY_WORDS = 10;
 /**
  * The flow key of one packet, built without allocating: addresses as four big-endian words each
  * (IPv4 as ::ffff:a.b.c.d) read straight from the header bytes, ports packed in one word, and a
- * protocol word (protocol | IP version << 8 | ICMP class << 16). The hash is symmetric, so both
+ * protocol word (protocol | IP version << 16 | ICMP class << 24). The hash is symmetric, so both
  * directions of a flow land in the same bucket.
  *
  * ICMP: echo / timestamp / information / address-mask requests and their replies (ICMPv6 echo
@@ -31,14 +31,9 @@ export class PacketKey {
     const o = pkt.l3Offset;
     const v = pkt.ipVersion;
     if (v === 4 && o >= 0 && o + 20 <= buf.length && buf[o] >> 4 === 4) {
-      a[0] = 0;
-      a[1] = 0;
-      a[2] = 0xffff;
-      a[3] = ((buf[o + 12] << 24) | (buf[o + 13] << 16) | (buf[o + 14] << 8) | buf[o + 15]) >>> 0;
-      a[4] = 0;
-      a[5] = 0;
-      a[6] = 0xffff;
-      a[7] = ((buf[o + 16] << 24) | (buf[o + 17] << 16) | (buf[o + 18] << 8) | buf[o + 19]) >>> 0;
+      ipv4Words(a, buf, o + 12, o + 16);
+    } else if (pkt.protocol === PROTO_ARP && o >= 0 && o + ARP_TARGET_IP + 4 <= buf.length) {
+      ipv4Words(a, buf, o + ARP_SENDER_IP, o + ARP_TARGET_IP);
     } else if (v === 6 && o >= 0 && o + 40 <= buf.length && buf[o] >> 4 === 6) {
       for (let i = 0; i < 8; i++) {
         const p = o + 8 + 4 * i;
@@ -64,12 +59,24 @@ export class PacketKey {
     }
     this.srcPort = sp;
     this.dstPort = dp;
-    this.protoWord = (proto | (v << 8) | (cls << 16)) >>> 0;
+    this.protoWord = (proto | (v << 16) | (cls << 24)) >>> 0;
     const hs = mix32(hashAddress(a, 0) ^ Math.imul(sp + 1, 0x27d4eb2f));
     const hd = mix32(hashAddress(a, 4) ^ Math.imul(dp + 1, 0x27d4eb2f));
     this.hash = mix32(((hs + hd) | 0) ^ Math.imul(this.protoWord, 0x165667b1));
     return true;
   }
+}
+
+/** Both addresses as ::ffff:a.b.c.d words, from the IPv4 addresses at byte offsets `src` and `dst`. */
+function ipv4Words(a: Uint32Array, buf: Uint8Array, src: number, dst: number): void {
+  a[0] = 0;
+  a[1] = 0;
+  a[2] = 0xffff;
+  a[3] = ((buf[src] << 24) | (buf[src + 1] << 16) | (buf[src + 2] << 8) | buf[src + 3]) >>> 0;
+  a[4] = 0;
+  a[5] = 0;
+  a[6] = 0xffff;
+  a[7] = ((buf[dst] << 24) | (buf[dst + 1] << 16) | (buf[dst + 2] << 8) | buf[dst + 3]) >>> 0;
 }
 
 /** For an ICMP query or its reply, the request's type (the flow class); 0 for any other message. */

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readPcapFile } from '../../sensor/capture/readPcapFile.js';
-import { TCP_ACK, TCP_SYN } from '../../sensor/decode/DecodedPacket.js';
+import { PROTO_ARP, TCP_ACK, TCP_SYN } from '../../sensor/decode/DecodedPacket.js';
 import { featureIndex, FEATURE_COUNT } from '../../sensor/features/schema.js';
 import type { FlowRecord } from '../../sensor/flows/FlowRecord.js';
 import { Sensor } from '../../sensor/Sensor.js';
@@ -167,7 +167,7 @@ describe('Sensor', () => {
     s.advance(10);
     const c = s.counters();
     expect(c.packets).toBe(3);
-    expect(c.ipPackets).toBe(1);
+    expect(c.flowPackets).toBe(1);
     expect(c.nonIp).toBe(1);
     expect(Object.values(c.decodeSkipped).reduce((a, b) => a + b, 0)).toBe(1);
     expect(c.flows['syn-timeout']).toBe(1);
@@ -175,6 +175,25 @@ describe('Sensor', () => {
     expect(records[0]).toMatchObject({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 80, protocol: 6, endReason: 'syn-timeout' });
     expect(records[0].firstSeen).toBe(1);
     expect(records[0].lastSeen).toBe(1);
+  });
+
+  it('makes an ARP request and its reply one flow, and ends an unanswered request within seconds', () => {
+    const records: FlowRecord[] = [];
+    const s = new Sensor({}, (r) => records.push(r));
+    const arp = (op: number, sender: number[], target: number[]) =>
+      Uint8Array.from([...[255, 255, 255, 255, 255, 255, 2, 0, 0, 0, 0, 1, 0x08, 0x06], 0, 1, 0x08, 0, 6, 4, 0, op, ...[2, 0, 0, 0, 0, 1], ...sender, ...[0, 0, 0, 0, 0, 0], ...target]);
+    const feed = (frame: Uint8Array, ts: number) => s.onPacket(1, frame, 0, frame.length, frame.length, ts);
+    feed(arp(1, [10, 0, 0, 1], [10, 0, 0, 2]), 1);
+    feed(arp(2, [10, 0, 0, 2], [10, 0, 0, 1]), 1.001);
+    feed(arp(1, [10, 0, 0, 1], [10, 0, 0, 3]), 1.002); // nobody has 10.0.0.3
+    s.advance(5);
+    expect(records.map((r) => [r.dst, r.endReason])).toEqual([['10.0.0.3', 'idle']]);
+    s.advance(20);
+    expect(records).toHaveLength(2);
+    expect(records[1]).toMatchObject({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 0, dstPort: 0, protocol: PROTO_ARP });
+    const f = records[1].features;
+    expect([f[featureIndex('fwd_packets')], f[featureIndex('bwd_packets')], f[featureIndex('is_tcp')], f[featureIndex('is_udp')]]).toEqual([1, 1, 0, 0]);
+    expect(s.counters()).toMatchObject({ packets: 3, flowPackets: 3, nonIp: 3 });
   });
 
   it('survives a throwing onFlow callback and counts it', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPcapFile } from '../../../sensor/capture/readPcapFile.js';
 import { AddressFormatter } from '../../../sensor/decode/AddressFormatter.js';
-import { DecodedPacket, TCP_ACK, TCP_PSH, TCP_SYN } from '../../../sensor/decode/DecodedPacket.js';
+import { DecodedPacket, PROTO_ARP, TCP_ACK, TCP_PSH, TCP_SYN } from '../../../sensor/decode/DecodedPacket.js';
 import { Decoder } from '../../../sensor/decode/Decoder.js';
 import { concat, ethernet, ext6, frag6, icmp, ipv4, ipv6, tcp, udp } from './packetBuilders.js';
 
@@ -65,6 +65,25 @@ describe('Decoder: Ethernet, IPv4, transports', () => {
     expect(r.out).toMatchObject({ vlan: 100, l3Offset: 22, srcPort: 1 });
     r = decodeOne(1, ethernet(0x86dd, ipv6({ next: 17, payload: udp(7, 8) }), [{ tpid: 0x9100, id: 7 }]));
     expect(r.out).toMatchObject({ vlan: 7, ipVersion: 6, srcPort: 7 });
+  });
+
+  it('turns an Ethernet/IPv4 ARP request or reply into a PROTO_ARP packet from sender to target, counted as non-IP', () => {
+    const message = (op: number, sender: number[], target: number[]) =>
+      concat([0, 1, 0x08, 0x00, 6, 4, 0, op], [2, 0, 0, 0, 0, 2], sender, [0, 0, 0, 0, 0, 0], target);
+    const request = decodeOne(1, ethernet(0x0806, message(1, [10, 0, 0, 66], [10, 0, 0, 9])));
+    expect(request.ok).toBe(true);
+    expect(request.out).toMatchObject({ protocol: PROTO_ARP, ipVersion: 4, src: '10.0.0.66', dst: '10.0.0.9', srcPort: 0, dstPort: 0, ipLen: 28, l3Offset: 14, l4Offset: -1 });
+    const reply = decodeOne(1, ethernet(0x0806, message(2, [10, 0, 0, 9], [10, 0, 0, 66]), [{ tpid: 0x8100, id: 5 }]));
+    expect(reply.out).toMatchObject({ protocol: PROTO_ARP, src: '10.0.0.9', dst: '10.0.0.66', vlan: 5 });
+    expect(reply.d.nonIpByKind).toEqual({ arp: 1 });
+    invariant(reply.d);
+    // RARP operations, other hardware or protocol types, and truncated messages are only counted.
+    for (const bad of [message(3, [10, 0, 0, 1], [10, 0, 0, 2]), concat([0, 6], message(1, [1, 2, 3, 4], [5, 6, 7, 8]).slice(2)), message(1, [1, 2, 3, 4], [5, 6, 7, 8]).slice(0, 27)]) {
+      const r = decodeOne(1, ethernet(0x0806, bad));
+      expect(r.ok).toBe(false);
+      expect(r.d.nonIpByKind).toEqual({ arp: 1 });
+      invariant(r.d);
+    }
   });
 
   it('counts ARP, LLDP and 802.3/LLC frames as non-IP', () => {
