@@ -33,6 +33,7 @@ export class TerminalReporter implements AnomalySink {
   private readonly progress: boolean;
   private readonly color: boolean;
   private lastState = '';
+  private lastVersion = '';
   private session: RunSession | null = null;
   private stopped = false;
 
@@ -59,11 +60,13 @@ export class TerminalReporter implements AnomalySink {
   }
 
   model(info: ModelInfo): void {
-    if (info.state === this.lastState) return;
+    const retrained = info.state === 'trained' && this.lastState === 'trained' && info.version !== this.lastVersion;
+    if (info.state === this.lastState && !retrained) return;
     this.lastState = info.state;
+    this.lastVersion = info.version;
     if (info.state === 'training') this.note(`learned a baseline of ${nf.format(info.samples)} flows; training the model…`);
     if (info.state === 'trained') {
-      this.note(`model ${info.version} trained on ${nf.format(info.samples)} flows; threshold ${info.threshold.toFixed(3)}; detecting`);
+      this.note(`model ${info.version} ${retrained ? 're' : ''}trained on ${nf.format(info.samples)} flows; threshold ${info.threshold.toFixed(3)}; detecting`);
     }
   }
 

@@ -50,4 +50,20 @@ describe('TerminalReporter', () => {
     expect(out.text()).not.toContain('\x1b');
     expect(out.text()).toContain('SynFlood');
   });
+
+  it('notes the first model, and each retrained one, once', () => {
+    const err = capture(false);
+    const r = new TerminalReporter({ out: capture(false).stream, err: err.stream, intervalMs: 60_000 });
+    const info = { state: 'trained' as const, progress: 1, version: 'm-1', trainedAt: 1, samples: 200, featureSchemaVersion: 1, threshold: 0.999 };
+    r.model({ ...info, state: 'training', version: '' });
+    r.model(info);
+    r.model(info);
+    r.model({ ...info, version: 'm-2', samples: 800 });
+    r.stop();
+    expect(err.text().split('\n').filter(Boolean)).toEqual([
+      'netids: learned a baseline of 200 flows; training the model…',
+      'netids: model m-1 trained on 200 flows; threshold 0.999; detecting',
+      'netids: model m-2 retrained on 800 flows; threshold 0.999; detecting',
+    ]);
+  });
 });
