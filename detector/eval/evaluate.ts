@@ -131,7 +131,7 @@ export function formatReport(r: EvalReport): string {
     const c = q.atThreshold;
     lines.push(`${name.padEnd(9)}  ${num(q.rocAuc)}    ${num(q.prAuc)}   ${pct(c.precision)}   ${pct(c.recall)}  ${pct(c.fpr)}  ${pct(c.fnr)}`);
   }
-  lines.push('', 'attack        attacker → victim                 flows  flagged  detected  first alert  reported as');
+  lines.push('', 'attack        attacker → victim                 flows  alerted  detected  first alert  reported as');
   for (const a of r.attacks) {
     lines.push(
       `${a.type.padEnd(12)}  ${`${a.attacker} → ${a.victim}`.padEnd(32)}  ${String(a.flows).padStart(5)}  ${String(a.flaggedFlows).padStart(7)}  ${(a.detected ? 'yes' : 'NO').padEnd(8)}  ${

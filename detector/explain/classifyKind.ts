@@ -1,5 +1,6 @@
 import type { AnomalyKind } from '../../lib/anomaly.js';
 import { featureIndex } from '../../sensor/features/schema.js';
+import { PROTO_ARP } from '../../sensor/decode/DecodedPacket.js';
 import type { FlowRecord } from '../../sensor/flows/FlowRecord.js';
 
 const F = {
@@ -84,9 +85,17 @@ export const DEFAULT_KIND_RULES: KindRules = {
  * 8. HostSweep (slow) — a probe-sized flow (≤ 3 packets from the initiator) from a source that
  *    touched ≥ 3×sweepHosts hosts over ~100 s.
  * 9. Unknown — anything else the models flagged.
+ *
+ * ARP flows (protocol 0x0806) have no ports and carry no payload: they are a HostSweep by
+ * rules 6 and 8, else Unknown; the port and flood rules do not apply (a sweep right after a
+ * port scan would otherwise be named a PortScan of each host, the scan's ports lingering in
+ * the source's ~10 s count).
  */
 export function classifyKind(record: FlowRecord, rules: KindRules = DEFAULT_KIND_RULES): AnomalyKind {
   const f = record.features;
+  if (record.protocol === PROTO_ARP) {
+    return f[F.srcHosts10] >= rules.sweepHosts || f[F.srcHosts100] >= 3 * rules.sweepHosts ? 'HostSweep' : 'Unknown';
+  }
   const flood = rules.floodPacketsPerSecond;
   const tcp = f[F.isTcp] === 1;
   const udp = f[F.isUdp] === 1;

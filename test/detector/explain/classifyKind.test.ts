@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyKind } from '../../../detector/explain/classifyKind.js';
+import { PROTO_ARP } from '../../../sensor/decode/DecodedPacket.js';
 import { makeFlow } from '../flowRecordFactory.js';
 
 describe('classifyKind', () => {
@@ -25,6 +26,13 @@ describe('classifyKind', () => {
   });
   it('calls many hosts a HostSweep', () => {
     expect(classifyKind(makeFlow({ protocol: 1 }, { is_icmp: 1, src_dst_hosts_10s: 40, pair_dst_ports_10s: 1 }))).toBe('HostSweep');
+  });
+  it('calls ARP requests to many hosts a HostSweep, whatever ports the source touched before, and other ARP Unknown', () => {
+    const arp = { protocol: PROTO_ARP, srcPort: 0, dstPort: 0 };
+    // Right after a port scan the source's ~10 s port count is still high.
+    expect(classifyKind(makeFlow(arp, { fwd_packets: 1, src_dst_hosts_10s: 40, src_dst_ports_10s: 900 }))).toBe('HostSweep');
+    expect(classifyKind(makeFlow(arp, { fwd_packets: 1, src_dst_hosts_10s: 3, src_dst_hosts_100s: 30 }))).toBe('HostSweep');
+    expect(classifyKind(makeFlow(arp, { fwd_packets: 1, bwd_packets: 1, src_dst_hosts_10s: 2, src_dst_ports_10s: 900 }))).toBe('Unknown');
   });
   it('calls a fast UDP stream a UdpFlood', () => {
     expect(classifyKind(makeFlow({ protocol: 17 }, { is_udp: 1, pair_pkt_rate_1s: 2000 }))).toBe('UdpFlood');
