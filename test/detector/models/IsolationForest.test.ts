@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IsolationForest, averagePathLength } from '../../../detector/models/IsolationForest.js';
+import { IsolationForest, averagePathLength, float32Above, float32AtMost } from '../../../detector/models/IsolationForest.js';
+import { float64FromBase64, int32FromBase64 } from '../../../detector/models/base64.js';
 import { SeededRandom } from '../../../detector/models/SeededRandom.js';
 
 /** n rows of a d-dimensional standard normal cluster. */
@@ -16,6 +17,28 @@ describe('averagePathLength (c(n))', () => {
     const h = (n: number): number => 2 * (Math.log(n - 1) + 0.5772156649015329) - (2 * (n - 1)) / n;
     expect(averagePathLength(256)).toBeCloseTo(h(256), 12);
     expect(averagePathLength(256)).toBeCloseTo(10.2448, 3);
+  });
+});
+
+describe('float32AtMost / float32Above', () => {
+  it('give the float32 neighbours of a float64, also around 0, subnormals and the float32 range', () => {
+    const cases = [1 / 3, -1 / 3, 0.1, -0.1, 1e-40, -1e-40, 1e-300, -1e-300, 3.5e38, -3.5e38, 123456789.123];
+    for (const v of cases) {
+      const lo = float32AtMost(v);
+      const hi = float32Above(v);
+      expect(Math.fround(lo)).toBe(lo);
+      expect(Math.fround(hi)).toBe(hi);
+      expect(lo <= v && v < hi).toBe(true);
+      // Neighbours: nothing representable strictly between them but v.
+      expect(float32Above(lo)).toBe(v === lo ? hi : float32Above(lo));
+    }
+    expect(float32AtMost(0.5)).toBe(0.5);
+    expect(float32Above(0.5)).toBe(0.5000000596046448);
+    expect(float32AtMost(-1e-300)).toBe(-1.401298464324817e-45);
+    expect(float32Above(0)).toBe(1.401298464324817e-45);
+    expect(float32Above(-0)).toBe(1.401298464324817e-45);
+    expect(float32AtMost(1e300)).toBe(3.4028234663852886e38);
+    expect(float32AtMost(Infinity)).toBe(Infinity);
   });
 });
 
@@ -72,6 +95,35 @@ describe('IsolationForest', () => {
     const rows = cluster(300, d, 10);
     expect(Array.from(g.scoreBatch(rows, 300))).toEqual(Array.from(f.scoreBatch(rows, 300)));
     expect(g.treeCount).toBe(30);
+  });
+
+  it('splits at float32 thresholds strictly above the node minimum and at most its maximum', () => {
+    const f = IsolationForest.fit(train, 2000, d, { seed: 6, trees: 20 });
+    const j = f.toJSON();
+    const feature = int32FromBase64(j.feature);
+    const value = float64FromBase64(j.value);
+    for (let i = 0; i < feature.length; i++) if (feature[i] >= 0) expect(Math.fround(value[i])).toBe(value[i]);
+    // Two adjacent float32 values: every draw rounds to one of them, and the split must still
+    // separate them, at the upper one.
+    const pair = new Float64Array(100 * 2);
+    for (let i = 0; i < 100; i++) {
+      pair[i * 2] = i % 2 ? 1 + 2 ** -23 : 1;
+      pair[i * 2 + 1] = 7;
+    }
+    const p = IsolationForest.fit(pair, 100, 2, { seed: 1, trees: 10 }).toJSON();
+    const pf = int32FromBase64(p.feature);
+    const pv = float64FromBase64(p.value);
+    for (const root of int32FromBase64(p.roots)) {
+      expect(pf[root]).toBe(0);
+      expect(pv[root]).toBe(1 + 2 ** -23);
+    }
+    // Values that differ below float32 resolution cannot be split: the column counts as constant.
+    const fine = new Float64Array(200 * 2);
+    for (let i = 0; i < 200; i++) {
+      fine[i * 2] = 1 + i * 1e-12;
+      fine[i * 2 + 1] = 7;
+    }
+    expect(IsolationForest.fit(fine, 200, 2, { seed: 1, trees: 5 }).nodeCount).toBe(5);
   });
 
   it('handles constant columns and duplicate rows', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IsolationForest, averagePathLength } from '../../../detector/models/IsolationForest.js';
 import { IsolationForestKernel, forestDepth, kernelModuleBytes } from '../../../detector/models/IsolationForestKernel.js';
 import { SeededRandom } from '../../../detector/models/SeededRandom.js';
-import { float64FromBase64, int32FromBase64 } from '../../../detector/models/base64.js';
+import { float64FromBase64, int32FromBase64, toBase64 } from '../../../detector/models/base64.js';
 
 /** n rows of a d-dimensional standard normal cluster. */
 function cluster(n: number, d: number, seed: number): Float64Array {
@@ -49,8 +49,8 @@ describe('IsolationForestKernel', () => {
   it('builds a valid WebAssembly module', () => {
     // Node's global (its types are not in this project's lib).
     const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
-    expect(wasm.validate(kernelModuleBytes(76, 8))).toBe(true);
-    expect(wasm.validate(kernelModuleBytes(1, 1))).toBe(true);
+    expect(wasm.validate(kernelModuleBytes(76, 8, 100))).toBe(true);
+    expect(wasm.validate(kernelModuleBytes(1, 1, 1))).toBe(true);
   });
 
   it('gives bit-identical path-length sums to the node walk, for any row count and lane remainder', () => {
@@ -58,7 +58,7 @@ describe('IsolationForestKernel', () => {
     const f = IsolationForest.fit(cluster(3000, d, 1), 3000, d, { trees: 37, seed: 5 });
     const k = kernelOf(f);
     expect(k).not.toBeNull();
-    for (const n of [0, 1, 7, 8, 9, 63, 64, 65, 1500, 2500]) {
+    for (const n of [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025, 1500, 2500]) {
       const rows = cluster(n, d, 100 + n);
       const out = new Float64Array(n);
       k?.pathSums(rows, n, out);
@@ -86,6 +86,62 @@ describe('IsolationForestKernel', () => {
       k?.pathSums(all, n, out);
       expect(Array.from(out)).toEqual(Array.from(referenceSums(f, all, n)));
     }
+  });
+
+  it('compares like float64 at, just below and just above every threshold, and on signed zeros, subnormals and huge values', () => {
+    const d = 4;
+    const train = cluster(1000, d, 3);
+    for (let i = 0; i < 1000; i += 7) train[i * d + 2] = (i % 3) * 1e-310; // subnormal thresholds
+    const f = IsolationForest.fit(train, 1000, d, { trees: 20, seed: 4 });
+    const j = f.toJSON();
+    const feature = int32FromBase64(j.feature);
+    const value = float64FromBase64(j.value);
+    // A float64 one unit in the last place from v (towards +∞ for up, else towards −∞).
+    const bits = new Float64Array(1);
+    const ints = new BigInt64Array(bits.buffer);
+    const nextF64 = (v: number, up: boolean): number => {
+      if (v === 0) return up ? 5e-324 : -5e-324;
+      bits[0] = v;
+      ints[0] += (v > 0) === up ? 1n : -1n;
+      return bits[0];
+    };
+    const probes: number[] = [];
+    for (let i = 0; i < feature.length; i++) {
+      if (feature[i] < 0) continue;
+      const t = value[i];
+      for (const x of [t, nextF64(t, false), nextF64(t, true), Math.fround(nextF64(t, true))]) {
+        const row = Array.from(train.subarray(0, d));
+        row[feature[i]] = x;
+        probes.push(...row);
+      }
+    }
+    for (const x of [0, -0, 5e-324, -5e-324, 1e-310, -1e-310, 3.5e38, -3.5e38, 1e300, -1e300, Infinity, -Infinity, NaN]) {
+      probes.push(x, x, x, x);
+    }
+    const rows = Float64Array.from(probes);
+    const n = rows.length / d;
+    const out = new Float64Array(n);
+    const k = kernelOf(f);
+    expect(k).not.toBeNull();
+    k?.pathSums(rows, n, out);
+    expect(Array.from(out)).toEqual(Array.from(referenceSums(f, rows, n)));
+  });
+
+  it('refuses a forest with a threshold that is not a float32 (saved before they were), which still scores by the walk', () => {
+    const d = 3;
+    const f = IsolationForest.fit(cluster(500, d, 1), 500, d, { trees: 10, seed: 2 });
+    const j = f.toJSON();
+    const feature = int32FromBase64(j.feature);
+    const value = float64FromBase64(j.value);
+    const node = feature.findIndex((v) => v >= 0);
+    value[node] += 1e-12;
+    const legacy = IsolationForest.fromJSON({ ...j, value: toBase64(value) });
+    expect(kernelOf(legacy)).toBeNull();
+    const rows = cluster(100, d, 5);
+    const batch = legacy.scoreBatch(rows, 100);
+    const sums = referenceSums(legacy, rows, 100);
+    const k = -Math.LN2 / (legacy.treeCount * averagePathLength(legacy.sampleSize));
+    for (let i = 0; i < 100; i++) expect(batch[i]).toBe(Math.exp(sums[i] * k));
   });
 
   it('measures the forest depth and refuses forests deeper than its layout', () => {
@@ -117,12 +173,20 @@ describe('IsolationForest.scoreBatch', () => {
     const rows = cluster(200, d, 21);
     for (let i = 0; i < 4; i++) rows[i * d + i] = 5 + i;
     const s = f.scoreBatch(rows, 200);
-    // Computed by the pointer-walk scoreBatch before the WebAssembly kernel existed.
-    expect(Array.from(s.subarray(0, 6))).toEqual([
+    // Computed by the pointer-walk scoreBatch before the WebAssembly kernel existed, as
+    // Math.pow(2, −sum / (trees·c(ψ))). Rounding thresholds to float32 left this forest's path
+    // sums unchanged, so Math.pow gives them back exactly; the scores, now computed with
+    // Math.exp, are within a few units in the last place.
+    const pinned = [
       0.5698334276058163, 0.5451168439057552, 0.511492238474072, 0.4977872011482927, 0.3984480909548634,
       0.4444640264831621,
-    ]);
-    expect(s.reduce((a, b) => a + b, 0)).toBe(90.41948203498697);
+    ];
+    const sums = referenceSums(f, rows, 200);
+    const scale = -1 / (100 * averagePathLength(256));
+    expect(Array.from(sums.subarray(0, 6), (v) => Math.pow(2, v * scale))).toEqual(pinned);
+    expect(Array.from(sums, (v) => Math.pow(2, v * scale)).reduce((a, b) => a + b, 0)).toBe(90.41948203498697);
+    for (let i = 0; i < 6; i++) expect(Math.abs(s[i] - pinned[i])).toBeLessThanOrEqual(4 * Number.EPSILON * pinned[i]);
+    expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(90.41948203498697, 12);
   });
 
   it('equals scoreOne and the fallback walk on every row, also for a deep forest the kernel refuses', () => {
@@ -135,10 +199,10 @@ describe('IsolationForest.scoreBatch', () => {
       const batch = f.scoreBatch(rows, 700);
       const walked = new Float64Array(700);
       f.pathSumsByWalk(rows, 700, walked);
-      const scale = -1 / (f.treeCount * averagePathLength(f.sampleSize));
+      const k = -Math.LN2 / (f.treeCount * averagePathLength(f.sampleSize));
       for (let i = 0; i < 700; i++) {
         expect(batch[i]).toBe(f.scoreOne(rows, i * d));
-        expect(batch[i]).toBe(Math.pow(2, walked[i] * scale));
+        expect(batch[i]).toBe(Math.exp(walked[i] * k));
       }
     }
   });
