@@ -152,6 +152,10 @@ export class PcapStreamParser {
       if (this.carryLen > 0 || this.skip > 0) return;
     }
     while (off < end) {
+      if (this.state === ST_PCAP_RECORD) {
+        off = this.pcapRecords(chunk, off, end);
+        if (off === end) return;
+      }
       const avail = end - off;
       const len = this.unitLength(chunk, off, avail);
       if (len < 0 || len > avail) {
@@ -167,6 +171,33 @@ export class PcapStreamParser {
       off += len;
       this.offset += len;
     }
+  }
+
+  /**
+   * The pcap record loop, the one that runs per packet: hands every complete record of
+   * `b[off, end)` to the sink and returns where the rest starts (an incomplete record, or one too
+   * long, which the general path carries or rejects). Same checks and timestamps as unitLength and
+   * consumeUnit, without their dispatch on the parser state.
+   */
+  private pcapRecords(b: Uint8Array, off: number, end: number): number {
+    const h = this.recHdrLen;
+    const le = this.le;
+    const fracDiv = this.fracDiv;
+    const linkType = this.linkType;
+    const maxIncl =
+      this.snaplen > 0 ? Math.min(this.maxPacketLen, Math.max(this.snaplen, 65535) + BLOCK_OPTIONS_SLACK) : this.maxPacketLen;
+    while (end - off >= h) {
+      const incl = rd32(b, off + 8, le);
+      const len = h + incl;
+      if (incl > maxIncl || len > end - off) break;
+      const ts = rd32(b, off, le) + rd32(b, off + 4, le) / fracDiv;
+      this.packets++;
+      this.capturedBytes += incl;
+      this.sink(linkType, b, off + h, incl, rd32(b, off + 12, le), ts);
+      off += len;
+      this.offset += len;
+    }
+    return off;
   }
 
   private appendCarry(src: Uint8Array, from: number, to: number): void {

@@ -51,21 +51,32 @@ function pow10(x: number): number {
   return x4 * x4 * x2;
 }
 
-/** Window index of each value of a slot (-1: padding), for rebasing. */
-function windowOfFields(stride: number, groups: readonly [number, number][]): Int8Array {
-  const w = new Int8Array(stride).fill(-1);
-  for (const [start, per] of groups) {
-    for (let k = 0; k < NW; k++) for (let j = 0; j < per; j++) w[start + k * per + j] = k;
-  }
-  return w;
+/** The damped values of a slot, for rebasing: their offsets and the window of each. */
+interface DampedFields {
+  offsets: Int32Array;
+  windows: Int32Array;
 }
-const HOST_WINDOW = windowOfFields(HOST_STRIDE, [
+
+function dampedFields(groups: readonly [number, number][]): DampedFields {
+  const offsets: number[] = [];
+  const windows: number[] = [];
+  for (const [start, per] of groups) {
+    for (let k = 0; k < NW; k++) {
+      for (let j = 0; j < per; j++) {
+        offsets.push(start + k * per + j);
+        windows.push(k);
+      }
+    }
+  }
+  return { offsets: Int32Array.from(offsets), windows: Int32Array.from(windows) };
+}
+const HOST_DAMPED = dampedFields([
   [H_SENT, 3],
   [H_RECV, 1],
   [H_DISTINCT, 3],
   [H_SYN, 4],
 ]);
-const PAIR_WINDOW = windowOfFields(PAIR_STRIDE, [
+const PAIR_DAMPED = dampedFields([
   [PAIR_LO_HI + P_SENT, 3],
   [PAIR_LO_HI + P_PORTS, 1],
   [PAIR_HI_LO + P_SENT, 3],
@@ -302,8 +313,8 @@ export class ContextTracker {
   /** Moves the decay origin to t: every stored value is multiplied by e^(-λ(t − old origin)). */
   private rebase(t: number): void {
     const shrink = this.clock.shrink;
-    rescale(this.hosts.values, this.hosts.size, HOST_STRIDE, HOST_WINDOW, shrink);
-    rescale(this.pairs.values, this.pairs.size, PAIR_STRIDE, PAIR_WINDOW, shrink);
+    rescale(this.hosts.values, this.hosts.size, HOST_STRIDE, HOST_DAMPED, shrink);
+    rescale(this.pairs.values, this.pairs.size, PAIR_STRIDE, PAIR_DAMPED, shrink);
     this.clock.finishRebase(t);
   }
 
@@ -315,8 +326,6 @@ export class ContextTracker {
     const port = proto === PROTO_TCP || proto === PROTO_UDP ? table.dstPortOf(flow) : 0;
     const portKey = (port | (proto << 16)) + 1;
     const portWord = Math.imul(portKey, 0x27d4eb2f);
-    const hostHash = hashAddress(keys, fk);
-    const pHash = pairHash(keys, fk, fk + 4);
     const hv = this.hosts.values;
 
     // Recency for the clock eviction: refreshed here (at most every keyRefreshS per flow) rather
@@ -329,6 +338,8 @@ export class ContextTracker {
     if (hv[hb + H_PORT_KEY] === portKey) {
       seenPort = hv[hb + H_PORT_SEEN];
     } else {
+      // The cache missed (a new flow, mostly): only then are the key hashes needed.
+      const hostHash = hashAddress(keys, fk);
       const cached = hv[hb + H_PORT_KEY];
       if (cached !== 0) this.recent.touch(mix32(hostHash ^ Math.imul(cached, 0x27d4eb2f) ^ SALT_PORT), hv[hb + H_PORT_SEEN]);
       seenPort = this.recent.touch(mix32(hostHash ^ portWord ^ SALT_PORT), t);
@@ -356,6 +367,7 @@ export class ContextTracker {
     if (pv[half + P_PORT_KEY] === portKey) {
       seenPairPort = pv[half + P_PORT_SEEN];
     } else {
+      const pHash = pairHash(keys, fk, fk + 4);
       const cached = pv[half + P_PORT_KEY];
       if (cached !== 0) this.recent.touch(mix32(pHash ^ Math.imul(cached, 0x27d4eb2f) ^ SALT_PAIR_PORT), pv[half + P_PORT_SEEN]);
       seenPairPort = this.recent.touch(mix32(pHash ^ portWord ^ SALT_PAIR_PORT), t);
@@ -373,18 +385,16 @@ function addSyn(v: Float64Array, o: number, g0: number, g1: number, g2: number):
   v[o + H_SYN + 8] += g2;
 }
 
-/** Multiplies the values of the first `used` slots by the shrink factor of their window. */
-function rescale(v: Float64Array, used: number, stride: number, windowOf: Int8Array, shrink: Float64Array): void {
-  const s0 = shrink[0];
-  const s1 = shrink[1];
-  const s2 = shrink[2];
+/** Multiplies the damped values of the first `used` slots by the shrink factor of their window. */
+function rescale(v: Float64Array, used: number, stride: number, fields: DampedFields, shrink: Float64Array): void {
+  const { offsets, windows } = fields;
+  const m = offsets.length;
   const n = used * stride;
   for (let i = 0; i < n; i += stride) {
-    for (let j = 0; j < stride; j++) {
-      const w = windowOf[j];
-      if (w < 0) continue;
-      const x = v[i + j] * (w === 0 ? s0 : w === 1 ? s1 : s2);
-      v[i + j] = x > NEGLIGIBLE || x < -NEGLIGIBLE ? x : 0;
+    for (let j = 0; j < m; j++) {
+      const at = i + offsets[j];
+      const x = v[at] * shrink[windows[j]];
+      v[at] = x > NEGLIGIBLE || x < -NEGLIGIBLE ? x : 0;
     }
   }
 }

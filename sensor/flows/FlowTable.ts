@@ -44,6 +44,13 @@ export const FLAG_URG = 5;
 export const FLAG_KINDS = 6;
 
 const NONE = -1;
+/**
+ * Hash buckets of an empty table. The bucket array doubles whenever the flows fill half its
+ * buckets (up to one bucket per slot): the buckets of the flows in use stay few and cached however
+ * large maxFlows is (a bucket array sized for maxFlows is one cache miss per packet), and chains
+ * stay short (in a large table each extra chain step is a cache miss too).
+ */
+const MIN_BUCKETS = 1024;
 const LEN_UNSET = 0xffffffff;
 
 /**
@@ -89,8 +96,9 @@ export const U32_STRIDE = 36;
  * Bidirectional flow table. A flow is keyed by protocol, addresses and ports (see PacketKey for
  * ICMP); its initiator is the source of its first packet. State lives in two typed arrays with
  * a fixed stride per slot (see the F_* and U_* offsets) and a free list of slots: no object per
- * flow, so memory is bounded by `maxFlows` and the garbage collector never sees flows. The arrays
- * are allocated at full size once; their pages only become resident as slots are first used.
+ * flow, so memory is bounded by `maxFlows` and the garbage collector never sees flows. The slot
+ * arrays are allocated at full size once (their pages only become resident as slots are first
+ * used); the hash buckets grow with the flows in use (see MIN_BUCKETS).
  *
  * Expiry is O(1) amortised per packet: each timeout class (unanswered SYN, TCP, UDP, other,
  * closing) keeps a list of its flows ordered by last packet time (a packet moves its flow to the
@@ -111,8 +119,9 @@ export class FlowTable {
   /** Uint32 fields of every slot (U32_STRIDE per slot), the flow key first. */
   readonly u32: Uint32Array;
 
-  private readonly buckets: Int32Array;
-  private readonly bucketMask: number;
+  private buckets: Int32Array;
+  private bucketMask: number;
+  private readonly maxBuckets: number;
   private readonly heads = new Int32Array(N_CLASSES).fill(NONE);
   private readonly tails = new Int32Array(N_CLASSES).fill(NONE);
   private readonly timeouts = new Float64Array(N_CLASSES);
@@ -144,6 +153,8 @@ export class FlowTable {
     this.u32 = new Uint32Array(n * U32_STRIDE);
     let nb = 16;
     while (nb < n) nb *= 2;
+    this.maxBuckets = nb;
+    nb = Math.min(nb, MIN_BUCKETS);
     this.buckets = new Int32Array(nb).fill(NONE);
     this.bucketMask = nb - 1;
     this.free = new Uint8Array(n);
@@ -295,9 +306,15 @@ export class FlowTable {
     }
     u[k + U_META] = (meta & 0xffff) | (cls << 16) | (st << 24);
 
-    // Move to the tail of its class list (ordered by last packet time).
-    if (!isNew) this.unlink(slot, oldCls);
-    this.link(slot, cls, now);
+    // Move to the tail of its class list (ordered by last packet time). A flow already at the
+    // tail of its unchanged class stays: the order holds, and its deadline only moved later, so
+    // nextCheck (never above the deadline it had when linked) needs no update.
+    if (isNew) {
+      this.link(slot, cls, now);
+    } else if (cls !== oldCls || this.tails[cls] !== slot) {
+      this.unlink(slot, oldCls);
+      this.link(slot, cls, now);
+    }
 
     this.observer.onFlowPacket(pkt, slot, forward, isNew);
     if (end !== null) this.end(slot, end, now);
@@ -386,6 +403,7 @@ export class FlowTable {
 
   private create(pkt: DecodedPacket, h: number, ports: number, protoWord: number, now: number, flags: number, forward: boolean): number {
     if (this.active === this.capacity) this.evictOldest(now);
+    else if (this.active * 2 >= this.buckets.length && this.buckets.length < this.maxBuckets) this.growBuckets();
     const slot = this.freeTop > 0 ? this.freeSlots[--this.freeTop] : this.highWater++;
     this.active++;
     this.free[slot] = 0;
@@ -415,6 +433,23 @@ export class FlowTable {
     this.f64[slot * F64_STRIDE + F_OBSERVER] = 0;
     this.resetRecord(slot, now);
     return slot;
+  }
+
+  /** Doubles the bucket array and re-chains every flow in use. */
+  private growBuckets(): void {
+    const nb = this.buckets.length * 2;
+    const buckets = new Int32Array(nb).fill(NONE);
+    const mask = nb - 1;
+    const u = this.u32;
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.free[s] !== 0) continue;
+      const k = s * U32_STRIDE;
+      const b = u[k + U_HASH] & mask;
+      u[k + U_CHAIN] = buckets[b];
+      buckets[b] = s;
+    }
+    this.buckets = buckets;
+    this.bucketMask = mask;
   }
 
   private resetRecord(slot: number, now: number): void {

@@ -108,6 +108,11 @@ describe('PcapStreamParser: pcap', () => {
     expect(pkts.length).toBe(1);
     expect(err?.offset).toBe(24 + 16 + 60);
     expect(err?.reason).toMatch(/captured length 10000000 is beyond sanity/);
+    // The same with the whole file in one chunk, the bad record right after a good one.
+    const whole = parse(bad);
+    expect(whole.pkts.length).toBe(1);
+    expect(whole.err?.offset).toBe(24 + 16 + 60);
+    expect(whole.err?.reason).toMatch(/captured length 10000000 is beyond sanity/);
     // Beyond the snaplen by far, but under the absolute maximum.
     const snapped = pcapFile({ le: true, snaplen: 96, records: [recs[0], { sec: 1, frac: 0, data: pkt(200000, 9) }] });
     expect(parse(snapped).err?.reason).toMatch(/far beyond the file's snaplen 96/);

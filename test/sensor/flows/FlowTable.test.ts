@@ -254,6 +254,37 @@ describe('FlowTable', () => {
     expect(h.table.active).toBe(0);
   });
 
+  it('finds every flow again after its bucket array has grown, in both directions', () => {
+    // 5 000 flows open at once: the buckets double from 1 024 several times while flows are live.
+    const h = harness();
+    const n = 5000;
+    const client = (i: number): string => `10.2.${i >> 8}.${i & 255}`;
+    for (let i = 0; i < n; i++) h.add({ ts: i * 1e-4, src: client(i), dst: S, srcPort: 1024 + i, dstPort: 80, flags: TCP_SYN });
+    for (let i = 0; i < n; i++) h.add({ ts: 1 + i * 1e-4, src: S, dst: client(i), srcPort: 80, dstPort: 1024 + i, flags: TCP_SYN | TCP_ACK });
+    for (let i = 0; i < n; i++) h.add({ ts: 2 + i * 1e-4, src: client(i), dst: S, srcPort: 1024 + i, dstPort: 80, flags: TCP_ACK });
+    expect(h.table.active).toBe(n);
+    expect(h.packets.filter((p) => p.isNew)).toHaveLength(n);
+    h.table.flush();
+    expect(h.ended).toHaveLength(n);
+    expect(h.ended.every((e) => e.f.fwd_packets === 2 && e.f.bwd_packets === 1 && e.f.handshake_complete === 1)).toBe(true);
+  });
+
+  it('expires flows in deadline order when one flow keeps getting packets at the tail of its list', () => {
+    const h = harness({ tcpIdleTimeoutS: 10 });
+    h.add(tcp(0, TCP_ACK, 0, false, 40001));
+    // Flow 40002 is the latest of its list from here on: its packets leave the list order as it is.
+    for (let t = 1; t <= 12; t++) h.add(tcp(t, TCP_ACK, 10, false, 40002));
+    expect(h.ended.map((e) => [e.srcPort, e.at])).toEqual([[40001, 10]]);
+    h.table.advance(21.5);
+    expect(h.ended.map((e) => [e.srcPort, e.at])).toEqual([[40001, 10]]);
+    h.table.advance(22);
+    expect(h.ended.map((e) => [e.srcPort, e.at])).toEqual([
+      [40001, 10],
+      [40002, 22],
+    ]);
+    expect(h.ended[1].f.fwd_packets).toBe(12);
+  });
+
   it('keeps UDP request and response in one flow', () => {
     const h = harness();
     h.add({ ts: 1, src: C, dst: S, protocol: PROTO_UDP, srcPort: 5353, dstPort: 53, payload: 30 });
