@@ -370,7 +370,7 @@ export class Detector extends EventEmitter {
       const alerted = kind !== null;
       if (alerted) this.raise(record, node, kind, score, models, model);
       out.push({ record, node, score, anomalous, alerted, models });
-      if (!anomalous && this.learnsWhileScoring) this.baseline.offer(record.features);
+      if (!anomalous && !alerted && this.learnsWhileScoring) this.baseline.offer(record.features);
     }
     this.counters.scored += out.length;
     metrics.vectorsScored.inc(out.length);
