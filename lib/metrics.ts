@@ -30,7 +30,7 @@ export const sendQueueDepth = new Gauge({ name: 'netids_send_queue_vectors', hel
 // Detector
 export const vectorsScored = new Counter({ name: 'netids_vectors_scored_total', help: 'Feature vectors scored.', registers: r });
 export const anomaliesDetected = new Counter({ name: 'netids_anomalies_total', help: 'Anomalies raised (after aggregation), by kind.', labelNames: ['kind'], registers: r });
-export const anomalousFlows = new Counter({ name: 'netids_anomalous_flows_total', help: 'Flows scored above the alert threshold, by kind.', labelNames: ['kind'], registers: r });
+export const anomalousFlows = new Counter({ name: 'netids_anomalous_flows_total', help: 'Flows that raised or joined an anomaly, by kind.', labelNames: ['kind'], registers: r });
 export const modelTrained = new Gauge({ name: 'netids_model_trained', help: '1 when a trained model is scoring, 0 while learning.', registers: r });
 export const modelInfo = new Gauge({ name: 'netids_model_info', help: 'The model in use (value 1), labelled by version.', labelNames: ['version'], registers: r });
 export const learningProgress = new Gauge({ name: 'netids_learning_progress_ratio', help: 'Progress of the learning phase, 0 to 1.', registers: r });

@@ -92,10 +92,10 @@ describe('alerting rules', () => {
   });
 
   it('the unit tests catch a broken rule (they are not vacuous)', async () => {
-    // Drop the operand that catches a counter's first anomaly: the HostSweep case must now fail.
+    // Drop the operand that catches a counter's first anomalous flow: the HostSweep case must now fail.
     const dir = mkdtempSync(path.join(tmpdir(), 'netids-rules-'));
     tmp.push(dir);
-    const broken = readFileSync(alertsFile, 'utf8').replace(/\s+or\s+\(netids_anomalies_total unless netids_anomalies_total offset 10m\)/, '');
+    const broken = readFileSync(alertsFile, 'utf8').replace(/\s+or\s+\(netids_anomalous_flows_total unless netids_anomalous_flows_total offset 10m\)/, '');
     expect(broken).not.toBe(readFileSync(alertsFile, 'utf8'));
     mkdirSync(path.join(dir, 'charts', 'netids', 'files'), { recursive: true });
     mkdirSync(path.join(dir, 'test', 'prometheus'), { recursive: true });
