@@ -45,6 +45,14 @@ function kernelOf(f: IsolationForest): IsolationForestKernel | null {
   );
 }
 
+/** The kernel's path-length sums of `n` rows equal the node walk's, bit for bit. */
+function expectSumsLikeWalk(k: IsolationForestKernel | null, f: IsolationForest, rows: Float64Array, n: number): void {
+  expect(k).not.toBeNull();
+  const out = new Float64Array(n);
+  k?.pathSums(rows, n, out);
+  expect(Array.from(out)).toEqual(Array.from(referenceSums(f, rows, n)));
+}
+
 describe('IsolationForestKernel', () => {
   it('builds a valid WebAssembly module', () => {
     // Node's global (its types are not in this project's lib).
@@ -57,13 +65,7 @@ describe('IsolationForestKernel', () => {
     const d = 7;
     const f = IsolationForest.fit(cluster(3000, d, 1), 3000, d, { trees: 37, seed: 5 });
     const k = kernelOf(f);
-    expect(k).not.toBeNull();
-    for (const n of [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025, 1500, 2500]) {
-      const rows = cluster(n, d, 100 + n);
-      const out = new Float64Array(n);
-      k?.pathSums(rows, n, out);
-      expect(Array.from(out)).toEqual(Array.from(referenceSums(f, rows, n)));
-    }
+    for (const n of [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025, 1500, 2500]) expectSumsLikeWalk(k, f, cluster(n, d, 100 + n), n);
   });
 
   it('handles early leaves (constant columns, duplicates, tiny samples), NaN and infinities like the walk', () => {
@@ -79,12 +81,7 @@ describe('IsolationForestKernel', () => {
       const all = new Float64Array(rows.length + probe.length);
       all.set(rows);
       all.set(probe, rows.length);
-      const n = 305;
-      const out = new Float64Array(n);
-      const k = kernelOf(f);
-      expect(k).not.toBeNull();
-      k?.pathSums(all, n, out);
-      expect(Array.from(out)).toEqual(Array.from(referenceSums(f, all, n)));
+      expectSumsLikeWalk(kernelOf(f), f, all, 305);
     }
   });
 
@@ -118,13 +115,7 @@ describe('IsolationForestKernel', () => {
     for (const x of [0, -0, 5e-324, -5e-324, 1e-310, -1e-310, 3.5e38, -3.5e38, 1e300, -1e300, Infinity, -Infinity, NaN]) {
       probes.push(x, x, x, x);
     }
-    const rows = Float64Array.from(probes);
-    const n = rows.length / d;
-    const out = new Float64Array(n);
-    const k = kernelOf(f);
-    expect(k).not.toBeNull();
-    k?.pathSums(rows, n, out);
-    expect(Array.from(out)).toEqual(Array.from(referenceSums(f, rows, n)));
+    expectSumsLikeWalk(kernelOf(f), f, Float64Array.from(probes), probes.length / d);
   });
 
   it('refuses a forest with a threshold that is not a float32 (saved before they were), which still scores by the walk', () => {
