@@ -27,7 +27,7 @@ import { procStats } from '../test/e2e/bed/procStats.js';
 import { promSum } from '../test/e2e/bed/promSum.js';
 import { TestBed } from '../test/e2e/bed/TestBed.js';
 import { waitFor } from '../test/e2e/bed/waitFor.js';
-import { bedNetworkIDS, workloadObjects } from '../test/e2e/bed/workloads.js';
+import { bedNetworkIDS, deployWorkloads } from '../test/e2e/bed/workloads.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const IMAGE = 'netids-e2e/netids';
@@ -165,13 +165,7 @@ async function setUp(k: KubeTools, b: TestBed): Promise<string> {
   }, 60_000);
   await helm(['install', release, path.join(projectRoot, 'charts', 'netids'), '-n', ns, '--create-namespace', '--wait', '--timeout', '120s', '--set', `image.repository=${IMAGE}`, '--set', 'image.tag=test']);
   say('chart installed');
-  await kubectl(['create', 'namespace', apps]).catch(() => undefined);
-  const objects = workloadObjects(apps, b.nodeNames);
-  await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-  const web1 = await waitFor('web-1 ready', async () => {
-    const p = await getJson<PodObj>(['pod', 'web-1', '-n', apps]);
-    return podReady(p) && p;
-  }, 60_000);
+  const web1 = await deployWorkloads(k, apps, b.nodeNames);
   const victimIP = web1.status.podIP ?? '';
   const nids = bedNetworkIDS(nidsName, ns);
   await kubectl(['apply', '-f', '-'], JSON.stringify(nids));

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Manifest, chartDir, parseManifests, projectRoot } from './Helm.js';
+import { waitFor as pollUntil } from '../e2e/bed/waitFor.js';
 
 const cluster = inject('cluster');
 // Short names: the operator's user name (system:serviceaccount:NS:SA) must fit a certificate's
@@ -48,21 +49,8 @@ const helm = (args: string[], o?: Opts) => tool('helm', args, o);
 const getJson = async <T>(args: string[]) => JSON.parse(await kubectl(['get', ...args, '-o', 'json'])) as T;
 const exists = async (args: string[]) => (await kubectl(['get', ...args, '--ignore-not-found', '-o', 'name'])).trim() !== '';
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** The bed's poll (waitFor), every 500 ms, 60 s unless told. */
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> => pollUntil(what, check, ms, 500);
 
 /** `kubectl auth can-i` as a ServiceAccount (impersonated by the admin): exit 0 "yes", exit 1 "no". */
 function canI(sa: string, verb: string, resource: string, namespace: string): Promise<boolean> {

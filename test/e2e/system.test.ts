@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeTools } from './bed/KubeTools.js';
 import { type List, type Obj, type PodObj, podReady } from './bed/kubeObjects.js';
 import { TestBed } from './bed/TestBed.js';
-import { bedNetworkIDS, workloadObjects } from './bed/workloads.js';
+import { bedNetworkIDS, deployWorkloads } from './bed/workloads.js';
 import { waitFor } from './bed/waitFor.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,8 +23,8 @@ const ns = 'netids-system';
 const apps = 'e2e-apps';
 const nidsName = 'ids';
 
-const { kubectl, helm, getJson } = new KubeTools(() => inject('e2eCluster'));
-const ready = podReady;
+const kube = new KubeTools(() => inject('e2eCluster'));
+const { kubectl, helm, getJson } = kube;
 
 describe.skipIf(!enabled || !built)('netids end to end: helm install → anomalies → alerts', () => {
   let bed: TestBed;
@@ -67,7 +67,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
   it('helm install: the operator runs under the agent (2 ready replicas) and one replica leads', async () => {
     await helm(['install', release, path.join(projectRoot, 'charts', 'netids'), '-n', ns, '--create-namespace', '--wait', '--timeout', '120s', '--set', `image.repository=${IMAGE}`, '--set', 'image.tag=test']);
     const pods = await getJson<List<PodObj>>(['pods', '-n', ns, '-l', 'app.kubernetes.io/component=operator']);
-    expect(pods.items.filter(ready)).toHaveLength(2);
+    expect(pods.items.filter(podReady)).toHaveLength(2);
     const holder = await waitFor('the leader lease', async () => {
       const lease = await getJson<{ spec: { holderIdentity?: string } }>(['lease', 'netids-operator', '-n', ns]);
       return lease.spec.holderIdentity;
@@ -79,13 +79,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
   let victimIP = '';
 
   it('workload pods on different nodes talk to each other (nginx and busybox stand-ins under the agent)', async () => {
-    await kubectl(['create', 'namespace', apps]).catch(() => undefined);
-    const objects = workloadObjects(apps, bed.nodeNames);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-    const web1 = await waitFor('web-1 ready', async () => {
-      const p = await getJson<PodObj>(['pod', 'web-1', '-n', apps]);
-      return ready(p) && p;
-    }, 60_000);
+    const web1 = await deployWorkloads(kube, apps, bed.nodeNames);
     victimIP = web1.status.podIP ?? '';
     expect(victimIP).toMatch(/^10\.79\.2\./);
     // web-1's access log (python's http.server, the nginx stand-in) shows requests from client-1 on another node.
@@ -138,7 +132,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
     try {
       await waitFor('3 ready sensors and 2 ready detectors', async () => {
         const [s, d] = await Promise.all([sensorPods(), detectorPods()]);
-        return s.items.filter(ready).length === 3 && d.items.filter(ready).length === 2;
+        return s.items.filter(podReady).length === 3 && d.items.filter(podReady).length === 2;
       }, 90_000);
     } catch (err) {
       const [s, d] = await Promise.all([sensorPods(), detectorPods()]);
@@ -265,7 +259,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
     await kubectl(['delete', 'pod', name, '-n', ns, '--wait=false']);
     await waitFor('a new ready sensor on the node', async () => {
       const l = await sensorPods();
-      return l.items.some((p) => p.spec.nodeName === bed.nodeNames[1] && p.metadata.name !== name && ready(p));
+      return l.items.some((p) => p.spec.nodeName === bed.nodeNames[1] && p.metadata.name !== name && podReady(p));
     }, 90_000);
     await waitFor('NetIDSSensorDown cleared', async () => (await firing('NetIDSSensorDown')).length === 0, 90_000);
   });
@@ -285,7 +279,7 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
     const want = systemUp ? 3 : 1;
     const fresh = await waitFor(`${want} new sensor pod(s) running`, async () => {
       const l = await sensorPods();
-      const n = l.items.filter((p) => !sensorUids.includes(p.metadata.uid ?? '') && p.status.phase === 'Running' && (!systemUp || ready(p)));
+      const n = l.items.filter((p) => !sensorUids.includes(p.metadata.uid ?? '') && p.status.phase === 'Running' && (!systemUp || podReady(p)));
       return n.length >= want && (!systemUp || l.items.length === 3) && n;
     }, 180_000);
     for (const p of fresh) {

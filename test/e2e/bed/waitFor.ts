@@ -1,5 +1,5 @@
-/** Polls `check` every second until it returns a value other than undefined/false; fails after `ms`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
+/** Polls `check` every `intervalMs` until it returns a value other than undefined/false; fails after `ms`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms = 120_000, intervalMs = 1000): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -11,6 +11,6 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,9 +1,13 @@
+import type { KubeTools } from './KubeTools.js';
+import { type PodObj, podReady } from './kubeObjects.js';
+import { waitFor } from './waitFor.js';
+
 /**
  * The bed's workload: a `web` Service over two nginx stand-ins (web-1 on the second node, web-2
  * on the third) and two busybox clients (first and third node) that keep fetching it, so normal
  * traffic crosses nodes. Used by the end-to-end test and the soak benchmark.
  */
-export function workloadObjects(namespace: string, nodeNames: readonly string[]): object[] {
+function workloadObjects(namespace: string, nodeNames: readonly string[]): object[] {
   const pod = (name: string, node: string, image: string, command: string[] | undefined, labels: Record<string, string>) => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -23,6 +27,16 @@ export function workloadObjects(namespace: string, nodeNames: readonly string[])
     pod('client-1', n1, 'busybox:1.36', ['sh', '-c', loop], { app: 'client' }),
     pod('client-2', n3, 'busybox:1.36', ['sh', '-c', loop], { app: 'client' }),
   ];
+}
+
+/** Creates `namespace` (if missing), applies the workload there and waits for web-1 to be ready; returns web-1. */
+export async function deployWorkloads(kube: KubeTools, namespace: string, nodeNames: readonly string[]): Promise<PodObj> {
+  await kube.kubectl(['create', 'namespace', namespace]).catch(() => undefined);
+  await kube.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: workloadObjects(namespace, nodeNames) }));
+  return waitFor('web-1 ready', async () => {
+    const p = await kube.getJson<PodObj>(['pod', 'web-1', '-n', namespace]);
+    return podReady(p) && p;
+  }, 60_000);
 }
 
 /**
