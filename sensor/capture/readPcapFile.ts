@@ -29,10 +29,11 @@ export interface PcapReadStats {
 
 /**
  * Streams a pcap or pcapng file through a {@link PcapStreamParser} into `sink`, reading large
- * chunks into one reused buffer, so memory stays constant whatever the file size. Resolves with
- * the read's figures; rejects with a PcapFormatError (after every good packet before the damage
- * has gone to the sink) when the file is damaged, or with the file system's error when it
- * cannot be read.
+ * chunks into two reused buffers: the next chunk is read while the current one is parsed, so the
+ * parser never waits for the disk (or the page cache) between chunks, and memory stays constant
+ * whatever the file size. Resolves with the read's figures; rejects with a PcapFormatError (after
+ * every good packet before the damage has gone to the sink) when the file is damaged, or with the
+ * file system's error when it cannot be read.
  */
 export async function readPcapFile(path: string, sink: PacketSink, opts: ReadPcapFileOptions = {}): Promise<PcapReadStats> {
   const started = process.hrtime.bigint();
@@ -40,24 +41,36 @@ export async function readPcapFile(path: string, sink: PacketSink, opts: ReadPca
   const fh = await open(path, 'r');
   let fileBytes = 0;
   let aborted = false;
+  let pending: Promise<unknown> | undefined;
   try {
     // A small file gets a small buffer (reading many small files must not zero 1 MiB each time).
     const st = await fh.stat();
     const chunkSize = opts.chunkSize ?? 1 << 20;
-    const buf = new Uint8Array(st.isFile() ? Math.max(4096, Math.min(chunkSize, st.size + 1)) : chunkSize);
+    const size = st.isFile() ? Math.max(4096, Math.min(chunkSize, st.size + 1)) : chunkSize;
+    const bufs = [new Uint8Array(size), new Uint8Array(size)];
+    let which = 0;
+    let next = fh.read(bufs[0], 0, size, null);
+    pending = next;
     for (;;) {
+      const { bytesRead } = await next;
+      pending = undefined;
+      if (bytesRead === 0) break;
       if (opts.signal?.aborted) {
         aborted = true;
         break;
       }
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
+      const buf = bufs[which];
+      which ^= 1;
+      next = fh.read(bufs[which], 0, size, null);
+      pending = next;
       fileBytes += bytesRead;
-      parser.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      parser.push(bytesRead === size ? buf : buf.subarray(0, bytesRead));
       if (opts.afterChunk) await opts.afterChunk(parser);
     }
     if (!aborted) parser.end();
   } finally {
+    // A read still in flight (the parser threw, or the read was aborted) ends before the close.
+    await pending?.catch(() => undefined);
     await fh.close();
   }
   return {
