@@ -94,10 +94,12 @@ export class ContextTable {
     const found = this.find(words, offset, hash);
     if (found !== NONE) return found;
     let s: number;
+    let generation: number;
     const v = this.values;
     const st = this.stride;
     if (this.size < this.capacity) {
       s = this.size++;
+      generation = 1;
     } else {
       while (this.referenced[this.hand] === 1 || this.hand === pinned) {
         this.referenced[this.hand] = 0;
@@ -107,10 +109,13 @@ export class ContextTable {
       this.hand = this.hand + 1 === this.capacity ? 0 : this.hand + 1;
       this.unchain(s);
       this.evictions++;
-      const gen = v[s * st + GENERATION];
-      v.fill(0, s * st, (s + 1) * st);
-      v[s * st + GENERATION] = gen;
+      generation = (v[s * st + GENERATION] + 1) % 0x100000000;
     }
+    // Zeroed by writing, also a slot never used: a page of the table is first touched by a write
+    // (a read first maps the shared zero page, and the write after it costs a second page fault
+    // and a TLB flush on every core).
+    v.fill(0, s * st, (s + 1) * st);
+    v[s * st + GENERATION] = generation;
     const meta = this.meta;
     const m = s * this.metaStride;
     const kw = this.keyWords;
@@ -119,7 +124,6 @@ export class ContextTable {
     const b = hash & this.bucketMask;
     meta[m + M_CHAIN] = this.buckets[b];
     this.buckets[b] = s;
-    v[s * st + GENERATION] = (v[s * st + GENERATION] + 1) % 0x100000000;
     this.referenced[s] = 1;
     return s;
   }
