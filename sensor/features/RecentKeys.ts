@@ -30,6 +30,7 @@ export class RecentKeys {
     const fp = hash === 0 ? 1 : hash;
     const base = ((hash >>> 2) & this.setMask) * (2 * WAYS);
     const e = this.entries;
+    // The way the key goes to when absent: the first empty one, else the least recently seen.
     let victim = base;
     for (let i = base; i < base + 2 * WAYS; i += 2) {
       if (e[i] === fp) {
@@ -38,9 +39,8 @@ export class RecentKeys {
         return prev;
       }
       if (e[i] === 0) {
-        e[i] = fp;
-        e[i + 1] = t;
-        return -Infinity;
+        victim = i;
+        break;
       }
       if (e[i + 1] < e[victim + 1]) victim = i;
     }

@@ -9,7 +9,8 @@ export const KEY_WORDS = 10;
  * The flow key of one packet, built without allocating: addresses as four big-endian words each
  * (IPv4 as ::ffff:a.b.c.d) read straight from the header bytes, ports packed in one word, and a
  * protocol word (protocol | IP version << 16 | ICMP class << 24). The hash is symmetric, so both
- * directions of a flow land in the same bucket.
+ * directions of a flow land in the same bucket. The ICMP class takes seven bits, so the word
+ * stays below 2^31: a small integer to the JIT, never a heap number.
  *
  * ICMP: echo / timestamp / information / address-mask requests and their replies (ICMPv6 echo
  * too) share one flow per (hosts, request type, identifier): both ports hold the identifier.
@@ -54,7 +55,7 @@ export class PacketKey {
         sp = id;
         dp = id;
       } else {
-        cls = 0xff;
+        cls = ICMP_OTHER;
       }
     }
     this.srcPort = sp;
@@ -79,7 +80,12 @@ function ipv4Words(a: Uint32Array, buf: Uint8Array, src: number, dst: number): v
   a[7] = ((buf[dst] << 24) | (buf[dst + 1] << 16) | (buf[dst + 2] << 8) | buf[dst + 3]) >>> 0;
 }
 
-/** For an ICMP query or its reply, the request's type (the flow class); 0 for any other message. */
+/** Flow class of an ICMP message that is none of the queries below. */
+const ICMP_OTHER = 0x7f;
+/** Flow class of ICMPv6 echo requests and replies (the ICMPv4 queries' classes are their request types). */
+const ICMPV6_ECHO = 0x7e;
+
+/** For an ICMP query or its reply, its flow class (below 0x80); 0 for any other message. */
 function icmpRequestType(proto: number, type: number): number {
   if (proto === PROTO_ICMP) {
     switch (type) {
@@ -99,5 +105,5 @@ function icmpRequestType(proto: number, type: number): number {
         return 0;
     }
   }
-  return type === 128 || type === 129 ? 128 : 0;
+  return type === 128 || type === 129 ? ICMPV6_ECHO : 0;
 }
