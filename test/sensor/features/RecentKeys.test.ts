@@ -21,4 +21,12 @@ describe('RecentKeys', () => {
     expect(r.touch(sameSet[1], 11)).toBe(1);
     expect(r.touch(sameSet[0], 12)).toBe(-Infinity);
   });
+
+  it('remembers keys in every part of a large table (each part is zeroed once, on first use)', () => {
+    const r = new RecentKeys(1 << 16);
+    // One key per set, in set order and then in reverse: every key is still there.
+    const sets = r.capacity / 4;
+    for (let set = 0; set < sets; set++) expect(r.touch((set << 2) | (1 << 30), set)).toBe(-Infinity);
+    for (let set = sets - 1; set >= 0; set--) expect(r.touch((set << 2) | (1 << 30), sets + set)).toBe(set);
+  });
 });
