@@ -3,7 +3,7 @@
  * tshark's TCP conversation table and tcpdump's plain read of the same file, in the same run.
  *
  * Scenarios (each of ours in its own child process, so peak RSS is per scenario):
- * - traffic: ≥ 1 M packets / ≥ 50 k flows of mixed realistic traffic (median of 3 runs);
+ * - traffic: ≥ 1 M packets / ≥ 50 k flows of mixed realistic traffic (median of 5 runs);
  * - concurrent: 100 k TCP flows open at once (peak RSS);
  * - synflood: 1 M SYNs from one host, a new random source port per packet, one destination port.
  *
@@ -44,6 +44,8 @@ const self = fileURLToPath(import.meta.url);
  * about 0.35-0.4 CPU-s at the start of every run, which a sensor running for days pays once.
  */
 const WARMUP_SHARE = 0.4;
+/** Runs on the traffic capture; figures are their medians (the machines are shared and noisy). */
+const TRAFFIC_RUNS = 5;
 
 async function runOne(file: string): Promise<void> {
   let flows = 0;
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
 
   const calibrationBefore = calibrate();
   const runs: RunResult[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < TRAFFIC_RUNS; i++) {
     runs.push(child(traffic));
     log(`ours traffic run ${i + 1}: ${(runs[i].packets / runs[i].seconds).toFixed(0)} packets/s`);
   }

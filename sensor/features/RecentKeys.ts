@@ -15,7 +15,7 @@ const BLOCK_SETS = 64;
  * The table's pages become resident as keys land in them, each first touched by a write: a
  * lookup that read a page never touched would map the shared zero page, and the write after it
  * would cost a second page fault and a TLB flush on every core the process runs on (in a virtual
- * machine, about a third of the sensor's first second of work).
+ * machine, about a third of the sensor's first 0.2 s of work).
  */
 export class RecentKeys {
   readonly capacity: number;
