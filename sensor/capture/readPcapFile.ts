@@ -41,19 +41,27 @@ export async function readPcapFile(path: string, sink: PacketSink, opts: ReadPca
   const fh = await open(path, 'r');
   let fileBytes = 0;
   let aborted = false;
-  let pending: Promise<unknown> | undefined;
+  // The read started and not yet awaited, if any.
+  let inFlight: Promise<unknown> | undefined;
   try {
     // A small file gets a small buffer (reading many small files must not zero 1 MiB each time).
     const st = await fh.stat();
     const chunkSize = opts.chunkSize ?? 1 << 20;
     const size = st.isFile() ? Math.max(4096, Math.min(chunkSize, st.size + 1)) : chunkSize;
     const bufs = [new Uint8Array(size), new Uint8Array(size)];
+    const read = (buf: Uint8Array): Promise<{ bytesRead: number }> => {
+      const p = fh.read(buf, 0, size, null);
+      // Awaited later (after the parser and afterChunk, which may pause): marked as handled now,
+      // so a failed read is this function's error, not an unhandled rejection meanwhile.
+      p.catch(() => undefined);
+      inFlight = p;
+      return p;
+    };
     let which = 0;
-    let next = fh.read(bufs[0], 0, size, null);
-    pending = next;
+    let next = read(bufs[0]);
     for (;;) {
       const { bytesRead } = await next;
-      pending = undefined;
+      inFlight = undefined;
       if (bytesRead === 0) break;
       if (opts.signal?.aborted) {
         aborted = true;
@@ -61,8 +69,7 @@ export async function readPcapFile(path: string, sink: PacketSink, opts: ReadPca
       }
       const buf = bufs[which];
       which ^= 1;
-      next = fh.read(bufs[which], 0, size, null);
-      pending = next;
+      next = read(bufs[which]);
       fileBytes += bytesRead;
       parser.push(bytesRead === size ? buf : buf.subarray(0, bytesRead));
       if (opts.afterChunk) await opts.afterChunk(parser);
@@ -70,7 +77,7 @@ export async function readPcapFile(path: string, sink: PacketSink, opts: ReadPca
     if (!aborted) parser.end();
   } finally {
     // A read still in flight (the parser threw, or the read was aborted) ends before the close.
-    await pending?.catch(() => undefined);
+    await inFlight?.catch(() => undefined);
     await fh.close();
   }
   return {
