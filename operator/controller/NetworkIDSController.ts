@@ -45,7 +45,7 @@ export interface ControllerOptions extends DesiredOptions {
  * Every namespaced object made is owned by the NetworkIDS, so the garbage collector removes
  * them. The one cluster-scoped object, the detector's pod-reader ClusterRoleBinding (only with
  * podReaderClusterRole), cannot be owned by a namespaced object: a finalizer holds the NetworkIDS
- * until the operator has deleted it.
+ * until the operator has deleted it, and a reconcile of a NetworkIDS that is gone deletes it again.
  */
 export class NetworkIDSController implements Reconciler {
   readonly queue: WorkQueue;
@@ -133,8 +133,17 @@ export class NetworkIDSController implements Reconciler {
   async reconcile(request: Request, _signal: AbortSignal): Promise<Result> {
     const key = `${request.namespace}/${request.name}`;
     const nids = this.nids.get(key);
-    // Gone: its namespaced objects carry owner references, the garbage collector deletes them.
-    if (!nids) return {};
+    if (!nids) {
+      // Gone: its namespaced objects carry owner references, the garbage collector deletes them.
+      // Its pod-reader binding went under the finalizer; one applied again after that (by a
+      // replica still reconciling after losing its lease, say) would outlive it, so it is
+      // deleted here too: level-triggered.
+      if (this.o.podReaderClusterRole) {
+        const path = resourcePath('ClusterRoleBinding', undefined, podReaderBindingName(request.namespace, request.name));
+        if (await this.o.client.delete(path)) this.o.logger.warn({ networkids: key }, 'pod-reader binding outlived its NetworkIDS; deleted');
+      }
+      return {};
+    }
     if (nids.metadata?.deletionTimestamp) {
       await this.finalize(nids);
       return {};

@@ -298,8 +298,13 @@ describe.skipIf(!enabled || !built)('netids end to end: helm install → anomali
     }, 120_000);
     const left = bed.agents.flatMap((a) => a.pods()).filter((p) => p.pod.metadata.labels?.['app.kubernetes.io/instance'] === nidsName);
     expect(left).toEqual([]);
-    // The detector's cluster-wide pod-reader binding, which no owner reference covers, went first (finalizer).
-    expect((await kubectl(['get', 'clusterrolebinding', '-l', `app.kubernetes.io/instance=${nidsName}`, '-o', 'name'])).trim()).toBe('');
+    // The detector's cluster-wide pod-reader binding, which no owner reference covers, goes under
+    // the finalizer (and again on the reconcile of the gone NetworkIDS, should one have re-applied it).
+    await waitFor('no pod-reader binding of the NetworkIDS left', async () => {
+      const out = (await kubectl(['get', 'clusterrolebinding', '-l', `app.kubernetes.io/instance=${nidsName}`, '-o', 'name'])).trim();
+      if (out !== '') throw new Error(`left: ${out}`);
+      return true;
+    }, 30_000);
   });
 
   it('helm uninstall leaves nothing of the release behind (the CRDs are kept by design)', async () => {

@@ -2,7 +2,7 @@
 // The operator, in-process, against the real test control plane (kube-apiserver, controller
 // manager with the garbage collector, scheduler, kwok fake nodes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FINALIZER_POD_READER } from '../../lib/k8s/constants.js';
+import { FINALIZER_POD_READER, LABEL_MANAGED_BY, MANAGED_BY, NETIDS_API_VERSION, NETWORKIDS_KIND } from '../../lib/k8s/constants.js';
 import { KubeApiError } from '../../lib/k8s/KubeApiError.js';
 import type { KubeClient } from '../../lib/k8s/KubeClient.js';
 import type { KubeObject } from '../../lib/k8s/KubeObject.js';
@@ -268,5 +268,26 @@ describe.skipIf(!cluster)('operator against a real API server', () => {
     await client.delete(resourcePath('NetworkIDS', ns, 'readers'));
     await waitFor('the NetworkIDS gone (finalizer released)', async () => (await get('NetworkIDS', 'readers')) === null, 30_000);
     expect(await client.getOrNull(bindingPath)).toBeNull();
+
+    // A binding applied again after that (by a replica still reconciling after losing its lease,
+    // say) is deleted by the next reconcile of the gone NetworkIDS: here one set off by an object
+    // claiming it as owner.
+    await client.apply(bindingPath, { ...binding, metadata: { name: binding.metadata?.name, labels: binding.metadata?.labels } }, 'netids-test');
+    await client.apply(resourcePath('Deployment', ns, 'readers-orphan'), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'readers-orphan',
+        namespace: ns,
+        labels: { [LABEL_MANAGED_BY]: MANAGED_BY },
+        ownerReferences: [{ apiVersion: NETIDS_API_VERSION, kind: NETWORKIDS_KIND, name: 'readers', uid: '00000000-0000-0000-0000-000000000001', controller: true }],
+      },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'readers-orphan' } },
+        template: { metadata: { labels: { app: 'readers-orphan' } }, spec: { containers: [{ name: 'c', image: 'none' }] } },
+      },
+    }, 'netids-test');
+    await waitFor('the stray binding deleted', async () => (await client.getOrNull(bindingPath)) === null, 30_000);
   }, TEST_TIMEOUT_MS);
 });
