@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until as pollUntil } from '../support/until.js';
 
 // The dashboard in a real browser (Debian's chromium, headless), fed by the real `netids demo`
 // process: the bundled capture played at 15x, so the page sees the learning phase, then the
@@ -31,14 +32,9 @@ let profile = '';
 let context: BrowserContext;
 let page: Page;
 
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; netids said:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls as ../support/until does, with netids' output in the timeout's message. */
+function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
+  return pollUntil(what, probe, timeoutMs, { detail: () => `netids said:\n${stderr}` });
 }
 
 beforeAll(async () => {

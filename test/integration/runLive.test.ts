@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until as pollUntil } from '../support/until.js';
 import type { Anomaly } from '../../lib/anomaly.js';
 import type { RunStats } from '../../detector/dashboard/DashboardFeed.js';
 
@@ -35,14 +36,9 @@ function inNs(name: string, args: string[]): ChildProcess {
   return child;
 }
 
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; netids said:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Polls as ../support/until does, with netids' output in the timeout's message. */
+function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
+  return pollUntil(what, probe, timeoutMs, { detail: () => `netids said:\n${stderr}` });
 }
 
 async function api<T>(path: string): Promise<T> {
