@@ -22,8 +22,6 @@ import {
   U_FWD_MAX,
   U_FWD_MIN,
   U_FWD_PKTS,
-  U_META,
-  U_PORTS,
 } from '../flows/FlowTable.js';
 
 /** Rates divide by max(duration, this): a one-packet flow is not "infinitely fast". */
@@ -42,8 +40,7 @@ export function writeFlowFeatures(t: FlowTable, slot: number, out: Float64Array,
   const f64 = t.f64;
   const k = slot * U32_STRIDE;
   const f = slot * F64_STRIDE;
-  const meta = u[k + U_META];
-  const proto = meta & 0xffff;
+  const proto = t.protocolOf(slot);
   const duration = f64[f + F_LAST] - f64[f + F_START];
   const fp = u[k + U_FWD_PKTS];
   const bp = u[k + U_BWD_PKTS];
@@ -56,7 +53,7 @@ export function writeFlowFeatures(t: FlowTable, slot: number, out: Float64Array,
   out[o++] = proto === PROTO_TCP ? 1 : 0;
   out[o++] = proto === PROTO_UDP ? 1 : 0;
   out[o++] = proto === PROTO_ICMP || proto === PROTO_ICMPV6 ? 1 : 0;
-  out[o++] = isPorted && (u[k + U_PORTS] & 0xffff) < 1024 ? 1 : 0;
+  out[o++] = isPorted && t.dstPortOf(slot) < 1024 ? 1 : 0;
   out[o++] = fp;
   out[o++] = bp;
   out[o++] = fb;
@@ -78,7 +75,7 @@ export function writeFlowFeatures(t: FlowTable, slot: number, out: Float64Array,
     out[o++] = 0;
   }
   for (let i = 0; i < FLAG_KINDS; i++) out[o++] = u[k + U_FLAGS + i];
-  out[o++] = (meta >>> 24) & ST_HANDSHAKE ? 1 : 0;
+  out[o++] = t.tcpStateOf(slot) & ST_HANDSHAKE ? 1 : 0;
   const d = duration > MIN_RATE_DURATION_S ? duration : MIN_RATE_DURATION_S;
   out[o++] = (fb + bb) / d;
   out[o++] = n / d;

@@ -74,9 +74,9 @@ export const U_BWD_MAX = 19;
 /** FLAG_KINDS counters from here. */
 export const U_FLAGS = 20;
 /** Protocol number (bits 0-15: PROTO_ARP is above 255), timeout class (16-23), TCP state bits (24-31). */
-export const U_META = 26;
+const U_META = 26;
 /** Ports of the initiator's first packet as decoded (srcPort << 16 | dstPort; ICMP: type, code). */
-export const U_PORTS = 27;
+const U_PORTS = 27;
 /** Eight words the observer may use (zeroed when a flow is created). */
 export const U_OBSERVER = 28;
 const U32_WORDS = 36;
