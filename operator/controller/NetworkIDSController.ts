@@ -138,9 +138,8 @@ export class NetworkIDSController implements Reconciler {
       // Its pod-reader binding went under the finalizer; one applied again after that (by a
       // replica still reconciling after losing its lease, say) would outlive it, so it is
       // deleted here too: level-triggered.
-      if (this.o.podReaderClusterRole) {
-        const path = resourcePath('ClusterRoleBinding', undefined, podReaderBindingName(request.namespace, request.name));
-        if (await this.o.client.delete(path)) this.o.logger.warn({ networkids: key }, 'pod-reader binding outlived its NetworkIDS; deleted');
+      if (this.o.podReaderClusterRole && (await this.deletePodReader(request.namespace, request.name))) {
+        this.o.logger.warn({ networkids: key }, 'pod-reader binding outlived its NetworkIDS; deleted');
       }
       return {};
     }
@@ -222,9 +221,14 @@ export class NetworkIDSController implements Reconciler {
     const finalizers = nids.metadata?.finalizers ?? [];
     if (!finalizers.includes(FINALIZER_POD_READER)) return;
     const { namespace = '', name = '' } = nids.metadata ?? {};
-    await this.o.client.delete(resourcePath('ClusterRoleBinding', undefined, podReaderBindingName(namespace, name)));
+    await this.deletePodReader(namespace, name);
     await this.setFinalizers(nids, finalizers.filter((f) => f !== FINALIZER_POD_READER));
     this.o.logger.info({ networkids: `${namespace}/${name}` }, 'pod-reader binding deleted, finalizer removed');
+  }
+
+  /** Deletes the pod-reader binding of NetworkIDS namespace/name; false when there was none. */
+  private deletePodReader(namespace: string, name: string): Promise<boolean> {
+    return this.o.client.delete(resourcePath('ClusterRoleBinding', undefined, podReaderBindingName(namespace, name)));
   }
 
   /** Replaces the finalizer list, guarded by resourceVersion (a conflict is retried by the queue). */
